@@ -1,0 +1,72 @@
+# genrelearn: one command for the paper, one for the tests.
+#   make paper                 build results/<dataset>/paper/paper.pdf (default: synthetic data)
+#   make paper CONFIG=FILE     overlay another config (e.g. a bigger synthetic set)
+#   make test                  lint + unit and workflow tests
+# Both create .venv and install the project on first use, and make sure TeX is there.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORES ?= all
+CONFIG ?=
+STAMP := $(VENV)/.installed-stamp
+SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG),)
+
+# Debian packages that provide pdflatex, latexmk, bibtex, booktabs, siunitx, pgf and lmodern.
+TEX_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
+	texlive-science texlive-pictures lmodern
+
+.PHONY: help install tex paper report lint test clean
+
+help:
+	@sed -n '2,6p' Makefile
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "error: genrelearn needs Python >= 3.11; '$(PYTHON)' is older. Use make PYTHON=python3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+tex:
+	@missing=""; \
+	for tool in pdflatex latexmk bibtex kpsewhich; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then \
+	  for sty in booktabs.sty siunitx.sty pgf.sty lmodern.sty; do \
+	    [ -n "$$(kpsewhich $$sty)" ] || missing="$$missing $$sty"; done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "TeX pieces missing ($$missing): installing Debian packages $(TEX_PACKAGES)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	  else \
+	    echo "error: TeX pieces missing:$$missing" >&2; \
+	    echo "Install them (as root): apt-get install --no-install-recommends $(TEX_PACKAGES)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+paper: install tex
+	$(SNAKEMAKE)
+	@echo "PDF: $$($(BIN)/python -c 'import sys, yaml; c = {}; [c.update(yaml.safe_load(open(f)).get("dataset", {})) for f in sys.argv[1:]]; print("results/" + c.get("name", "synth") + "/paper/paper.pdf")' config/config.yaml $(CONFIG))"
+
+report: install
+	$(SNAKEMAKE) --report report.html
+	@echo "report: report.html"
+
+lint: install
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install tex lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,25 @@
+# genrelearn: feature learning for music genre recognition, reproduced from raw audio.
+# `snakemake --cores all` (or `make paper`) builds results/<dataset>/paper/paper.pdf.
+# The stages live in rules/; the configuration is validated against config/schema.yaml
+# (in rules/common.smk, before any rule is defined).
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/features.smk"
+include: "rules/classify.smk"
+include: "rules/paper.smk"
+
+
+rule all:
+    """The paper, with every table, figure and number regenerated."""
+    default_target: True
+    input:
+        f"{PAPER}/paper.pdf",
+    localrule: True

@@ -1,0 +1,164 @@
+# Paper stage: cheap export rules turn raw results into LaTeX macros, tables and figures; the
+# paper rule lists every generated file as input and runs latexmk.
+
+
+rule export_data_macros:
+    """Numbers about the dataset and features: counts, durations, frame and window sizes."""
+    input:
+        tracks="results/{dataset}/tracks.csv",
+        vectors=expand("results/{{dataset}}/classify/{feature}/vectors.npz", feature=FEATURES),
+        cqt="results/{dataset}/features/cqt.npz",
+    output:
+        macros="results/{dataset}/paper/generated/macros_data.tex",
+    log:
+        "results/{dataset}/logs/export_data_macros.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        features=FEATURES,
+        n_vectors=config["classify"]["pooling"]["n_vectors"],
+        synth=config["synth"],
+        source=config["dataset"]["source"],
+    script:
+        "../scripts/export_data_macros.py"
+
+
+rule export_classification:
+    """Accuracy table, per-class table and macros from the classification summaries."""
+    input:
+        summaries=classification_summaries(),
+        headline=headline_summary(),
+    output:
+        macros="results/{dataset}/paper/generated/macros_classify.tex",
+        accuracy="results/{dataset}/paper/generated/table_accuracy.tex",
+        perclass="results/{dataset}/paper/generated/table_perclass.tex",
+    log:
+        "results/{dataset}/logs/export_classification.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        features=FEATURES,
+        n_genres=config["classify"]["n_genres"],
+        protocols=config["classify"]["protocols"],
+        summary_keys=classification_keys(),
+        thesis=config["classify"]["thesis"],
+        grouped=config["classify"]["grouped"],
+        svm=config["classify"]["svm"],
+    script:
+        "../scripts/export_classification.py"
+
+
+rule export_synth_table:
+    """Tables of the synthetic genres' design (from the generator) and clip attributes."""
+    input:
+        audio=audio_root,
+    output:
+        design="results/{dataset}/paper/generated/table_synth.tex",
+        attributes="results/{dataset}/paper/generated/table_attributes.tex",
+    log:
+        "results/{dataset}/logs/export_synth_table.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        genres=GENRES,
+        spread=config["synth"]["spread"],
+    script:
+        "../scripts/export_synth_table.py"
+
+
+rule plot_spectrograms:
+    """One clip per genre as a CQT or log-mel spectrogram."""
+    input:
+        frames="results/{dataset}/features/{feature}.npz",
+    output:
+        figure=report(
+            "results/{dataset}/paper/generated/fig_spectrograms_{feature}.pdf",
+            caption="../paper/captions/spectrograms.rst",
+            category="Features",
+        ),
+    log:
+        "results/{dataset}/logs/plot_spectrograms_{feature}.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        kind="{feature}",
+        extractor=feature_params,
+        example_clip=config["figures"]["example_clip"],
+        cmap=config["figures"]["cmap"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_spectrograms.py"
+
+
+rule plot_confusion:
+    """Confusion matrix of the headline classifier (all genres, grouped protocol)."""
+    input:
+        summary=headline_summary(),
+    output:
+        figure=report(
+            "results/{dataset}/paper/generated/fig_confusion.pdf",
+            caption="../paper/captions/confusion.rst",
+            category="Classification",
+        ),
+    log:
+        "results/{dataset}/logs/plot_confusion.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_confusion.py"
+
+
+rule paper:
+    """Compile the paper with latexmk; fails on undefined references or citations."""
+    input:
+        tex="paper/paper.tex",
+        bib="paper/refs.bib",
+        generated=[
+            f"results/{{dataset}}/paper/generated/{Path(p).name}" for p in generated_paper_inputs()
+        ],
+    output:
+        pdf=report(
+            "results/{dataset}/paper/paper.pdf",
+            caption="../paper/captions/paper.rst",
+            category="Paper",
+        ),
+    log:
+        "results/{dataset}/logs/paper.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        engine=config["paper"]["engine"],
+    script:
+        "../scripts/build_paper.py"

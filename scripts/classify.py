@@ -1,0 +1,59 @@
+"""Rule classify: SVM on the pooled vectors of a genre subset under one protocol."""
+
+from typing import TYPE_CHECKING
+
+from genrelearn.classify import evaluate
+from genrelearn.io import atomic_path, write_json
+from genrelearn.logs import log_to_file
+from genrelearn.pooling import load_pooled
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+
+def main() -> None:
+    p = snakemake.params
+    with log_to_file(snakemake.log[0]) as log:
+        pooled = load_pooled(snakemake.input.vectors).select(list(p.genres))
+        log.info(
+            "%d vectors of %d clips, genres %s, protocol %s",
+            len(pooled.vectors),
+            len(pooled.track_ids),
+            list(p.genres),
+            p.protocol,
+        )
+        result = evaluate(
+            pooled.vectors,
+            pooled.labels,
+            pooled.clip,
+            protocol=p.protocol,
+            settings=dict(p.settings),
+            scaling=p.scaling,
+            svm=dict(p.svm),
+            seed=p.seed,
+            n_jobs=snakemake.threads,
+        )
+        with atomic_path(snakemake.output.scores) as tmp:
+            result.scores.to_csv(tmp, index=False, float_format="%.6f")
+        summary = result.summary()
+        summary.update(
+            feature=snakemake.wildcards.feature,
+            n_genres=len(p.genres),
+            genres=list(p.genres),
+            protocol=p.protocol,
+            n_clips=len(pooled.track_ids),
+            n_vectors=len(pooled.vectors),
+            svm=dict(p.svm),
+            scaling=p.scaling,
+        )
+        write_json(snakemake.output.summary, summary)
+        log.info(
+            "accuracy %.1f +- %.1f %% (clip vote %.1f), %d splits",
+            summary["accuracy_mean"],
+            summary["accuracy_std"],
+            summary["clip_accuracy_mean"],
+            summary["n_splits"],
+        )
+
+
+main()

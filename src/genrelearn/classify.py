@@ -1,0 +1,180 @@
+"""Classify pooled vectors with an SVM under an evaluation protocol and score every split."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import confusion_matrix
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import SVC
+
+from genrelearn.protocols import TRANSDUCTIVE, Split, make_splits
+
+SCALERS = ("minmax", "none")
+
+
+def make_classifier(scaling: str = "minmax", svm: Mapping[str, Any] | None = None) -> Pipeline:
+    """The thesis classifier: optional min-max scaling, then ``SVC`` (linear, C=1 by default)."""
+    if scaling not in SCALERS:
+        raise ValueError(f"unknown scaling {scaling!r}; choose one of {SCALERS}")
+    params = {"kernel": "linear", "C": 1.0, **dict(svm or {})}
+    steps: list[Any] = [MinMaxScaler()] if scaling == "minmax" else []
+    return make_pipeline(*steps, SVC(**params))
+
+
+def clip_vote(predictions: np.ndarray, clips: np.ndarray, n_classes: int) -> dict[int, int]:
+    """Majority vote of each clip's vector predictions (ties go to the lowest class index)."""
+    votes: dict[int, int] = {}
+    for clip in np.unique(clips):
+        counts = np.bincount(predictions[clips == clip], minlength=n_classes)
+        votes[int(clip)] = int(np.argmax(counts))
+    return votes
+
+
+@dataclass
+class Evaluation:
+    """Scores of a classifier over all splits of a protocol.
+
+    Attributes
+    ----------
+    scores : pandas.DataFrame
+        One row per split: ``repeat``, ``fold``, ``n_train``, ``n_test``, ``accuracy`` (per
+        vector) and ``clip_accuracy`` (majority vote of each test clip's vectors).
+    confusion : numpy.ndarray
+        Confusion matrix of the vectors summed over all splits (rows: true class).
+    classes : list of str
+        Class names in matrix order.
+    """
+
+    scores: pd.DataFrame
+    confusion: np.ndarray
+    classes: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        """Mean and std of the scores (in %), and per-class precision, recall and F1."""
+        acc = self.scores["accuracy"].to_numpy() * 100
+        clip_acc = self.scores["clip_accuracy"].to_numpy() * 100
+        return {
+            "accuracy_mean": float(acc.mean()),
+            "accuracy_std": float(acc.std()),
+            "clip_accuracy_mean": float(clip_acc.mean()),
+            "clip_accuracy_std": float(clip_acc.std()),
+            "n_splits": len(self.scores),
+            "classes": self.classes,
+            "confusion": self.confusion.tolist(),
+            "per_class": per_class_report(self.confusion, self.classes),
+        }
+
+
+def per_class_report(confusion: np.ndarray, classes: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Precision, recall, F1 and support per class, with macro and weighted averages."""
+    confusion = np.asarray(confusion, dtype=float)
+    tp = np.diag(confusion)
+    support = confusion.sum(axis=1)
+    predicted = confusion.sum(axis=0)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    report = {
+        name: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": float(support[i]),
+        }
+        for i, name in enumerate(classes)
+    }
+    weights = support / support.sum()
+    for avg, w in (("macro", np.full(len(classes), 1 / len(classes))), ("weighted", weights)):
+        report[f"{avg} avg"] = {
+            "precision": float(w @ precision),
+            "recall": float(w @ recall),
+            "f1": float(w @ f1),
+            "support": float(support.sum()),
+        }
+    return report
+
+
+def _fit_score(
+    model: Pipeline, X: np.ndarray, y: np.ndarray, clips: np.ndarray, split: Split, n_classes: int
+) -> tuple[dict[str, Any], np.ndarray]:
+    rep, fold, train, test = split
+    fitted = clone(model).fit(X[train], y[train])
+    pred = fitted.predict(X[test])
+    votes = clip_vote(pred, clips[test], n_classes)
+    test_clips = np.unique(clips[test])
+    clip_truth = {int(c): int(y[test][clips[test] == c][0]) for c in test_clips}
+    clip_acc = np.mean([votes[int(c)] == clip_truth[int(c)] for c in test_clips])
+    row = {
+        "repeat": rep,
+        "fold": fold,
+        "n_train": len(train),
+        "n_test": len(test),
+        "accuracy": float(np.mean(pred == y[test])),
+        "clip_accuracy": float(clip_acc),
+    }
+    return row, confusion_matrix(y[test], pred, labels=np.arange(n_classes))
+
+
+def evaluate(
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    clips: np.ndarray,
+    protocol: str,
+    settings: Mapping[str, Any],
+    scaling: str = "minmax",
+    svm: Mapping[str, Any] | None = None,
+    seed: int = 1,
+    n_jobs: int = 1,
+) -> Evaluation:
+    """Evaluate the SVM on pooled vectors under ``protocol``.
+
+    Parameters
+    ----------
+    vectors : numpy.ndarray
+        ``(n_vectors, dim)`` pooled features.
+    labels : sequence of str
+        Genre of each vector.
+    clips : numpy.ndarray
+        Clip of each vector (groups for the ``grouped`` protocol and for voting).
+    protocol : str
+        ``thesis`` or ``grouped`` (see :mod:`genrelearn.protocols`).
+    settings : mapping
+        The protocol's split settings.
+    scaling : str
+        ``minmax`` or ``none``. Under a transductive protocol the scaler is fit once on all
+        vectors, as in the thesis; otherwise on each training set only.
+    svm : mapping, optional
+        Keyword arguments of :class:`sklearn.svm.SVC`.
+    seed : int
+        Seed of the splits.
+    n_jobs : int
+        Splits fitted in parallel.
+
+    Returns
+    -------
+    Evaluation
+    """
+    classes = sorted(set(labels))
+    y = np.searchsorted(classes, np.asarray(labels))
+    X = np.asarray(vectors, dtype=np.float64)
+    clips = np.asarray(clips)
+    model = make_classifier(scaling, svm)
+    if protocol in TRANSDUCTIVE and scaling != "none":
+        X = MinMaxScaler().fit_transform(X)
+        model = make_classifier("none", svm)
+    splits = make_splits(protocol, y, clips, settings, seed)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_score)(model, X, y, clips, split, len(classes)) for split in splits
+    )
+    rows = [r for r, _ in results]
+    confusion = np.sum([c for _, c in results], axis=0)
+    return Evaluation(pd.DataFrame(rows), confusion.astype(np.int64), classes)

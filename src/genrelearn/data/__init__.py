@@ -1,0 +1,1 @@
+"""Datasets: the built-in synthetic genre set and the audio index shared by all datasets."""

@@ -1,0 +1,1 @@
+"""Turn raw results into the paper's macros, tables and figures, and compile it."""

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+from genrelearn.features.store import FrameSet
+from genrelearn.pooling import pool_clip, pool_frameset, window_length, window_starts
+
+
+def test_window_length_matches_the_thesis():
+    # 644 frames per stream -> T = 1288, L = floor(1288 / 6.5) = 198 (about 4.6 s)
+    assert window_length(1288, 6) == 198
+    # the thesis tables: 149 frames per stream -> L = 45
+    assert window_length(298, 6) == 45
+
+
+@pytest.mark.parametrize("n_frames", [30, 100, 298, 1288, 1289])
+@pytest.mark.parametrize("n_vectors", [1, 3, 6, 10])
+def test_windows_fit_inside_the_clip(n_frames, n_vectors):
+    if n_frames < n_vectors + 1:
+        return
+    length = window_length(n_frames, n_vectors)
+    starts = window_starts(n_frames, n_vectors)
+    assert len(starts) == 2 * n_vectors
+    assert starts[0] == 0
+    assert starts[n_vectors] == length // 2
+    assert (np.diff(starts[:n_vectors]) == length).all()
+    assert starts.max() + length <= n_frames
+
+
+def test_sum_abs_pooling_values():
+    frames = np.arange(26 * 2, dtype=np.float32).reshape(26, 2) - 10
+    out = pool_clip(frames, n_vectors=2, method="sum_abs")
+    length = window_length(26, 2)  # floor(26 / 2.5) = 10
+    assert length == 10
+    assert out.shape == (4, 2)
+    np.testing.assert_allclose(out[0], np.abs(frames[0:10]).sum(axis=0))
+    np.testing.assert_allclose(out[1], np.abs(frames[10:20]).sum(axis=0))
+    np.testing.assert_allclose(out[2], np.abs(frames[5:15]).sum(axis=0))
+    np.testing.assert_allclose(out[3], np.abs(frames[15:25]).sum(axis=0))
+
+
+def test_mean_std_pooling_doubles_dimension():
+    frames = np.random.default_rng(0).standard_normal((65, 3)).astype(np.float32)
+    out = pool_clip(frames, n_vectors=6, method="mean_std")
+    assert out.shape == (12, 6)
+    np.testing.assert_allclose(out[0, :3], frames[:10].mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(out[0, 3:], frames[:10].std(axis=0), rtol=1e-5)
+
+
+def test_pool_frameset_tracks_clips_and_selects_genres():
+    rng = np.random.default_rng(0)
+    clips = [rng.random((60 + i, 4)).astype(np.float32) for i in range(4)]
+    fs = FrameSet.from_clips(clips, ["a.0", "a.1", "b.0", "c.0"], ["a", "a", "b", "c"], 43.0)
+    pooled = pool_frameset(fs, n_vectors=6)
+    assert pooled.vectors.shape == (4 * 12, 4)
+    assert (np.bincount(pooled.clip) == 12).all()
+    np.testing.assert_allclose(pooled.vectors[12:24], pool_clip(clips[1]))
+    sub = pooled.select(["a", "c"])
+    assert list(sub.track_ids) == ["a.0", "a.1", "c.0"]
+    assert list(np.unique(sub.clip)) == [0, 1, 2]
+    np.testing.assert_allclose(sub.vectors[24:], pool_clip(clips[3]))
+    assert list(sub.labels[::12]) == ["a", "a", "c"]
+
+
+def test_too_short_clip_is_an_error():
+    with pytest.raises(ValueError, match="too few"):
+        window_length(3, 6)

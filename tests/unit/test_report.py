@@ -1,0 +1,68 @@
+import pytest
+
+from genrelearn.report.latex import undefined_problems
+from genrelearn.report.macros import format_number, macro_name, number_word, render_macros
+from genrelearn.report.tables import accuracy_frame, per_class_frame, to_latex
+
+
+def test_macro_names_are_letters_only():
+    assert macro_name("acc", "cqt", 10, "grouped") == "AccCqtTenGrouped"
+    assert macro_name("window", "mfcc", "seconds") == "WindowMfccSeconds"
+    assert macro_name("x_2", 45) == "XTwoFortyFive"
+    assert number_word(120) == "OneHundredTwenty"
+    with pytest.raises(ValueError):
+        render_macros({"Bad1": "x"})
+
+
+def test_format_number_is_fixed_and_has_no_negative_zero():
+    assert format_number(62.349, 1) == "62.3"
+    assert format_number(-0.04, 1) == "0.0"
+    assert format_number(5, 2) == "5.00"
+
+
+def test_render_macros_sorted_and_deterministic():
+    text = render_macros({"B": "2", "A": "1"})
+    assert text.index("\\newcommand{\\A}{1}") < text.index("\\newcommand{\\B}{2}")
+    assert text == render_macros({"A": "1", "B": "2"})
+
+
+def summary(mean, std):
+    return {"accuracy_mean": mean, "accuracy_std": std}
+
+
+def test_accuracy_table_layout():
+    pairs = [
+        ({"feature": f, "n_genres": n, "protocol": p}, summary(50 + n, 1.25))
+        for f in ("cqt", "mfcc")
+        for n in (2, 10)
+        for p in ("grouped", "thesis")
+    ]
+    frame = accuracy_frame(pairs)
+    assert list(frame.columns) == ["2 genres", "10 genres"]
+    assert frame.loc[("CQT", "grouped"), "10 genres"] == "60.0 +- 1.2"
+    tex = to_latex(frame, "llSS")
+    assert "\\toprule" in tex and "\\bottomrule" in tex
+    assert "{10 genres}" in tex  # siunitx: header protected from S-column parsing
+
+
+def test_per_class_frame_percentages():
+    report = {
+        "a": {"precision": 0.5, "recall": 1.0, "f1": 2 / 3},
+        "b": {"precision": 1.0, "recall": 0.0, "f1": 0.0},
+        "macro avg": {"precision": 0.75, "recall": 0.5, "f1": 1 / 3},
+        "weighted avg": {"precision": 0.75, "recall": 0.5, "f1": 1 / 3},
+    }
+    frame = per_class_frame({"classes": ["a", "b"], "per_class": report})
+    assert frame.loc["a", "Recall"] == 100
+    assert list(frame.index) == ["a", "b", "macro avg", "weighted avg"]
+
+
+def test_undefined_references_and_citations_are_found():
+    log = (
+        "LaTeX Warning: Reference `fig:x' on page 2 undefined on input line 40.\n"
+        "LaTeX Warning: Citation `foo2020' on page 1 undefined on input line 12.\n"
+        'Warning--I didn\'t find a database entry for "bar"\n'
+        "LaTeX Warning: There were undefined references.\n"
+    )
+    assert len(undefined_problems(log)) == 4
+    assert undefined_problems("Output written on paper.pdf (3 pages).") == []

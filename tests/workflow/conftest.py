@@ -1,0 +1,92 @@
+"""Fixtures that run the real workflow, in a copy of the repository, on the tiny config."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+WORKFLOW_FILES = ("Snakefile", "rules", "scripts", "config", "envs", "paper", "profiles")
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the workflow (not results, not the venv) into ``dest``."""
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--cores",
+        "2",
+        "--configfile",
+        "config/test.yaml",
+        *args,
+    ]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+        )
+    return proc
+
+
+_RULE = re.compile(r"^(?:local)?rule (\w+):$")
+_WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+
+def planned_jobs(workdir: Path, *overlays: str) -> set[tuple[str, frozenset]]:
+    """Jobs a dry run would execute, as ``(rule, {wildcard=value, ...})``."""
+    proc = snakemake(
+        workdir, "-n", *(["--configfile", "config/test.yaml", *overlays] if overlays else [])
+    )
+    jobs, rule, wildcards = set(), None, frozenset()
+    for line in (proc.stdout + proc.stderr).splitlines():
+        match = _RULE.match(line)
+        if match:
+            if rule:
+                jobs.add((rule, wildcards))
+            rule, wildcards = match.group(1), frozenset()
+            continue
+        match = _WILDCARDS.match(line)
+        if match and rule:
+            wildcards = frozenset(w.strip() for w in match.group(1).split(","))
+    if rule:
+        jobs.add((rule, wildcards))
+    return jobs
+
+
+def tiny_config() -> dict:
+    """The merged default + tiny configuration, as the workflow sees it (before defaults)."""
+    base = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    over = yaml.safe_load((REPO / "config" / "test.yaml").read_text())
+
+    def merge(a: dict, b: dict) -> dict:
+        for k, v in b.items():
+            a[k] = merge(a.get(k, {}), v) if isinstance(v, dict) else v
+        return a
+
+    return merge(base, over)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A workflow copy in which the tiny config has been run to the PDF."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("tiny"))
+    snakemake(workdir)
+    return workdir

@@ -1,0 +1,84 @@
+"""End-to-end: the tiny config builds the PDF; reruns plan exactly the affected jobs."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import copy_workflow, planned_jobs, snakemake, tiny_config
+
+pytestmark = pytest.mark.workflow
+
+
+def dataset_dir(workdir):
+    return workdir / "results" / tiny_config()["dataset"]["name"]
+
+
+def test_tiny_run_builds_the_paper(tiny_run):
+    out = dataset_dir(tiny_run)
+    pdf = out / "paper" / "paper.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    macros = (out / "paper" / "generated" / "macros_classify.tex").read_text()
+    assert "\\newcommand{\\AccCqtThreeGrouped}" in macros
+    table = (out / "paper" / "generated" / "table_accuracy.tex").read_text()
+    assert "\\toprule" in table and "+-" in table
+    cfg = tiny_config()
+    n_clips = len(cfg["dataset"]["genres"]) * cfg["synth"]["clips_per_genre"]
+    assert len((out / "tracks.csv").read_text().splitlines()) == n_clips + 1
+    for log in (out / "logs").iterdir():
+        assert log.stat().st_size > 0, f"{log.name} is empty: output not redirected into it"
+
+
+def test_finished_tree_plans_nothing(tiny_run):
+    proc = snakemake(tiny_run, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def _write_overlay(workdir, name, content):
+    path = workdir / "config" / name
+    path.write_text(yaml.safe_dump(content))
+    return f"config/{name}"
+
+
+def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
+    cfg = tiny_config()
+    overlay = _write_overlay(tiny_run, "c.yaml", {"classify": {"svm": {"C": 2.0}}})
+    jobs = planned_jobs(tiny_run, overlay)
+    ds = f"dataset={cfg['dataset']['name']}"
+    expected = {
+        ("classify", frozenset({ds, f"feature={f}", f"ngenres={n}", f"protocol={p}"}))
+        for f in cfg["classify"]["features"]
+        for n in cfg["classify"]["n_genres"]
+        for p in cfg["classify"]["protocols"]
+    }
+    expected |= {
+        ("export_classification", frozenset({ds})),
+        ("plot_confusion", frozenset({ds})),
+        ("paper", frozenset({ds})),
+        ("all", frozenset()),
+    }
+    assert jobs == expected
+
+
+def test_figure_style_edit_redraws_figures_only(tiny_run):
+    cfg = tiny_config()
+    overlay = _write_overlay(tiny_run, "dpi.yaml", {"figures": {"dpi": 61}})
+    ds = f"dataset={cfg['dataset']['name']}"
+    assert planned_jobs(tiny_run, overlay) == {
+        ("plot_spectrograms", frozenset({ds, "feature=cqt"})),
+        ("plot_spectrograms", frozenset({ds, "feature=mel"})),
+        ("plot_confusion", frozenset({ds})),
+        ("paper", frozenset({ds})),
+        ("all", frozenset()),
+    }
+
+
+def test_bad_config_value_names_the_key(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    overlay = _write_overlay(workdir, "bad.yaml", {"classify": {"svm": {"C": -1}}})
+    proc = snakemake(workdir, "-n", "--configfile", "config/test.yaml", overlay, check=False)
+    assert proc.returncode != 0
+    assert "config key 'classify.svm.C'" in proc.stderr + proc.stdout
+    overlay = _write_overlay(workdir, "bad2.yaml", {"classify": {"n_genres": [2, 7]}})
+    proc = snakemake(workdir, "-n", "--configfile", "config/test.yaml", overlay, check=False)
+    assert proc.returncode != 0
+    assert "classify.n_genres" in proc.stderr + proc.stdout
