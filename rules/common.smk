@@ -1,5 +1,5 @@
 # Helpers shared by the stage files (configuration validation, wildcard constraints, input
-# functions and target lists. Rules get every configuration value through params: built here.
+# functions, target lists). Rules get every configuration value through params: built here.
 import re
 from pathlib import Path
 

@@ -22,6 +22,8 @@ rule export_data_macros:
     params:
         features=FEATURES,
         n_vectors=config["classify"]["pooling"]["n_vectors"],
+        mel=config["features"]["mel"],
+        mfcc=config["features"]["mfcc"],
         synth=config["synth"],
         source=config["dataset"]["source"],
     script:

@@ -86,7 +86,7 @@ def main() -> None:
         write_text(snakemake.output.macros, render_macros(macros, "Classification results."))
 
         table = accuracy_frame(pairs)
-        cols = "ll" + "S[table-format=2.1(2)]" * table.shape[1]
+        cols = "ll" + "S[table-format=3.1(3)]" * table.shape[1]
         write_text(snakemake.output.accuracy, to_latex(table, cols))
         write_text(
             snakemake.output.perclass,

@@ -55,13 +55,21 @@ def main() -> None:
             CqtFrameMs=format_number(1000 * cp["hop_length"] / cqt.meta["sample_rate"], 1),
             NumFramesCqt=f"{len(cqt.frames):,}".replace(",", "{,}"),
         )
+        m.update(
+            MelBands=str(p.mel["n_mels"]),
+            MelHop=str(p.mel["hop_length"]),
+            MelFft=str(p.mel["n_fft"]),
+            MfccCount=str(p.mfcc["n_mfcc"]),
+            MfccHop=str(p.mfcc["hop_length"]),
+            MfccDeltas="with first and second differences" if p.mfcc["deltas"] else "alone",
+        )
         m["NumVectors"] = str(p.n_vectors)
         m["VectorsPerClip"] = str(2 * p.n_vectors)
         for feature, path in zip(p.features, snakemake.input.vectors, strict=True):
             pooled = load_pooled(path)
             m[macro_name("window", feature)] = str(pooled.window)
             m[macro_name("window", feature, "seconds")] = format_number(
-                pooled.window * 512 / cqt.meta["sample_rate"], 1
+                pooled.window / pooled.frame_rate, 1
             )
             m[macro_name("dim", feature)] = str(pooled.vectors.shape[1])
         write_text(snakemake.output.macros, render_macros(m, "Dataset and feature facts."))

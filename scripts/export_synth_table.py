@@ -7,7 +7,7 @@ import pandas as pd
 
 from genrelearn.io import write_text
 from genrelearn.logs import log_to_file
-from genrelearn.report.tables import attribute_frame, synth_design_frame, to_latex
+from genrelearn.report.tables import attribute_frame, synth_design_frames, to_latex
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -16,9 +16,13 @@ if TYPE_CHECKING:
 def main() -> None:
     p = snakemake.params
     with log_to_file(snakemake.log[0]) as log:
-        design = synth_design_frame(p.genres, p.spread).reset_index()
-        tex = design.style.hide(axis="index").to_latex(
-            column_format="l" + "r" * 6 + "l" * 5, hrules=True
+        ranges, choices = synth_design_frames(p.genres, p.spread)
+        tex = "\n\\medskip\n".join(
+            frame.reset_index().style.hide(axis="index").to_latex(column_format=fmt, hrules=True)
+            for frame, fmt in (
+                (ranges, "l" + "c" * ranges.shape[1]),
+                (choices, "l" * (choices.shape[1] + 1)),
+            )
         )
         write_text(snakemake.output.design, tex)
         metadata = pd.read_csv(Path(snakemake.input.audio) / "metadata.csv")
@@ -26,7 +30,7 @@ def main() -> None:
         write_text(
             snakemake.output.attributes, to_latex(attributes, "l" + "S[table-format=1.2(2)]" * 3)
         )
-        log.info("design table of %d genres; attributes of %d clips", len(design), len(metadata))
+        log.info("design of %d genres; attributes of %d clips", len(ranges), len(metadata))
 
 
 main()

@@ -76,6 +76,8 @@ class PooledSet:
         Per clip.
     window : int
         Window length in frames (of the shortest clip, if lengths differ).
+    frame_rate : float
+        Frames per second of the pooled frame sequence (``window / frame_rate`` seconds).
     """
 
     vectors: np.ndarray
@@ -83,6 +85,7 @@ class PooledSet:
     track_ids: np.ndarray
     genres: np.ndarray
     window: int
+    frame_rate: float = float("nan")
 
     @property
     def labels(self) -> np.ndarray:
@@ -100,6 +103,7 @@ class PooledSet:
             track_ids=self.track_ids[keep_clip],
             genres=self.genres[keep_clip],
             window=self.window,
+            frame_rate=self.frame_rate,
         )
 
 
@@ -113,6 +117,7 @@ def pool_frameset(frameset: FrameSet, n_vectors: int = 6, method: str = "sum_abs
         track_ids=frameset.track_ids,
         genres=frameset.genres,
         window=window_length(int(lengths.min()), n_vectors),
+        frame_rate=frameset.frame_rate,
     )
 
 
@@ -128,6 +133,7 @@ def save_pooled(path: str, pooled: PooledSet) -> None:
             track_ids=pooled.track_ids,
             genres=pooled.genres,
             window=np.int64(pooled.window),
+            frame_rate=np.float64(pooled.frame_rate),
         )
 
 
@@ -140,4 +146,5 @@ def load_pooled(path: str) -> PooledSet:
             track_ids=data["track_ids"],
             genres=data["genres"],
             window=int(data["window"]),
+            frame_rate=float(data["frame_rate"]),
         )

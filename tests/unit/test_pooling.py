@@ -64,3 +64,15 @@ def test_pool_frameset_tracks_clips_and_selects_genres():
 def test_too_short_clip_is_an_error():
     with pytest.raises(ValueError, match="too few"):
         window_length(3, 6)
+
+
+def test_pooled_set_round_trips_with_its_frame_rate(tmp_path):
+    from genrelearn.pooling import load_pooled, save_pooled
+
+    clips = [np.ones((70, 2), dtype=np.float32), np.zeros((70, 2), dtype=np.float32)]
+    pooled = pool_frameset(FrameSet.from_clips(clips, ["a.0", "b.0"], ["a", "b"], 43.07))
+    save_pooled(str(tmp_path / "v.npz"), pooled)
+    back = load_pooled(str(tmp_path / "v.npz"))
+    assert back.frame_rate == pytest.approx(43.07)
+    assert back.window == pooled.window == 10
+    np.testing.assert_array_equal(back.vectors, pooled.vectors)

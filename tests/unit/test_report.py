@@ -66,3 +66,20 @@ def test_undefined_references_and_citations_are_found():
     )
     assert len(undefined_problems(log)) == 4
     assert undefined_problems("Output written on paper.pdf (3 pages).") == []
+
+
+def test_atomic_write_leaves_no_temp_file_and_normal_permissions(tmp_path):
+    import os
+
+    from genrelearn.io import atomic_path, write_text
+
+    write_text(tmp_path / "a.tex", "x")
+    assert (tmp_path / "a.tex").read_text() == "x\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "a.tex").stat().st_mode & 0o777 == 0o666 & ~umask
+    with pytest.raises(RuntimeError):
+        with atomic_path(tmp_path / "b.tex") as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("boom")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tex"]

@@ -82,3 +82,23 @@ def test_bad_config_value_names_the_key(tmp_path):
     proc = snakemake(workdir, "-n", "--configfile", "config/test.yaml", overlay, check=False)
     assert proc.returncode != 0
     assert "classify.n_genres" in proc.stderr + proc.stdout
+
+
+def _digest(root, patterns):
+    import hashlib
+
+    out = {}
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            out[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def test_two_clean_runs_give_identical_data_and_tables(tiny_run, tmp_path):
+    other = copy_workflow(tmp_path)
+    snakemake(other)
+    patterns = ("audio/**/*.wav", "audio/metadata.csv", "tracks.csv", "paper/generated/*.tex")
+    first = _digest(dataset_dir(tiny_run), patterns)
+    second = _digest(dataset_dir(other), patterns)
+    assert len([k for k in first if k.endswith(".tex")]) >= 6
+    assert first == second

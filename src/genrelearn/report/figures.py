@@ -84,6 +84,8 @@ def spectrogram_grid(
                 ax.set_yticks(y_ticks[0], y_ticks[1])
         for ax in axes.flat[n:]:
             ax.set_visible(False)
+        for ax in axes.flat:
+            ax.label_outer()
         for ax in axes[:, 0]:
             ax.set_ylabel(y_label)
         fig.colorbar(mesh, ax=axes, shrink=0.8, label="dB" if log_amplitude else "")
@@ -96,7 +98,7 @@ def confusion_figure(confusion: np.ndarray, classes: Sequence[str]) -> Figure:
     rates = 100 * confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
     k = len(classes)
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(0.42 * k + 1.6, 0.42 * k + 1.2))
+        fig, ax = plt.subplots(figsize=(0.42 * k + 1.6, 0.42 * k + 1.2), layout="constrained")
         ax.imshow(rates, cmap="Blues", vmin=0, vmax=100)
         for i in range(k):
             for j in range(k):

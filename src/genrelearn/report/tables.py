@@ -96,24 +96,40 @@ SYNTH_CHOICES = (
 )
 
 
-def synth_design_frame(genres: Sequence[str], spread: float = 1.0) -> pd.DataFrame:
-    """One row per synthetic genre: ranges of key parameters and the likeliest categories."""
+def synth_design_frames(
+    genres: Sequence[str], spread: float = 1.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The synthetic genres' design: ranges of key continuous parameters, likeliest categories.
+
+    Returns
+    -------
+    ranges : pandas.DataFrame
+        One row per genre, ``[low, high]`` of the uniform distribution of each parameter of
+        :data:`SYNTH_RANGES` (in math mode).
+    choices : pandas.DataFrame
+        One row per genre, the most likely option of each parameter of :data:`SYNTH_CHOICES`
+        with its probability.
+    """
     from genrelearn.data.synth import genre_distribution
 
-    rows = {}
+    ranges_rows, choice_rows = {}, {}
     for genre in genres:
         ranges, tables = genre_distribution(genre, spread)
-        row = {}
-        for name, header, decimals in SYNTH_RANGES:
-            lo, hi = ranges[name]
-            row[header] = f"$[{format_number(lo, decimals)}, {format_number(hi, decimals)}]$"
+        ranges_rows[genre] = {
+            header: f"$[{format_number(ranges[name][0], d)}, {format_number(ranges[name][1], d)}]$"
+            for name, header, d in SYNTH_RANGES
+        }
+        choice_rows[genre] = {}
         for name, header in SYNTH_CHOICES:
             option, prob = max(tables[name].items(), key=lambda kv: kv[1])
-            row[header] = f"{str(option).replace('_', ' ')} ({format_number(100 * prob, 0)}\\,\\%)"
-        rows[genre] = row
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "Genre"
-    return frame
+            label = str(option).replace("_", " ")
+            choice_rows[genre][header] = f"{label} ({format_number(100 * prob, 0)}\\,\\%)"
+    frames = []
+    for rows in (ranges_rows, choice_rows):
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "Genre"
+        frames.append(frame)
+    return frames[0], frames[1]
 
 
 ATTRIBUTES = ("energy", "danceability", "valence")
