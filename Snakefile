@@ -14,6 +14,8 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/features.smk"
 include: "rules/classify.smk"
+include: "rules/graph.smk"
+include: "rules/sae.smk"
 include: "rules/paper.smk"
 
 

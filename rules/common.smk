@@ -128,4 +128,137 @@ def generated_paper_inputs():
         f"{GEN}/fig_spectrograms_cqt.pdf",
         f"{GEN}/fig_spectrograms_mel.pdf",
         f"{GEN}/fig_confusion.pdf",
+        f"{GEN}/macros_sae.tex",
+        f"{GEN}/table_sae_thesis.tex",
+        f"{GEN}/table_sae_sweeps.tex",
+        f"{GEN}/fig_sae_convergence.pdf",
+        f"{GEN}/fig_sae_atoms.pdf",
+        f"{GEN}/fig_sae_sweeps.pdf",
+        f"{GEN}/fig_sae_codes.pdf",
     ]
+
+
+# ---- structured auto-encoder experiments ------------------------------------------------------
+from genrelearn.experiments import (
+    THESIS_GRID,
+    base_params,
+    format_value,
+    make_point,
+    study_points,
+    sweep_points,
+    thesis_table_points,
+)
+
+SAE_BASE = base_params(config["sae"], config["graph"])
+SAE_GENRES = GENRES[: config["sae"]["n_genres"]]
+SAE_SOLVER = {key: config["sae"][key] for key in ("n_inner", "n_outer", "step", "device", "seed")}
+SWEEPS = sweep_points(
+    THESIS_GRID if config["experiments"]["grid"] == "thesis" else config["experiments"]["sweeps"],
+    SAE_BASE,
+)
+THESIS_TABLE = thesis_table_points(
+    config["experiments"]["thesis_table"]["noise"],
+    config["experiments"]["thesis_table"]["lg"],
+    SAE_BASE,
+)
+POINTS = study_points(SAE_BASE, SWEEPS, THESIS_TABLE)
+BASE_POINT = make_point("sae", {}, SAE_BASE)[0]
+FOLD_PARTS = [
+    f"r{r}f{f}"
+    for r in range(config["sae"]["grouped"]["n_repeats"])
+    for f in range(config["sae"]["grouped"]["n_splits"])
+]
+
+
+wildcard_constraints:
+    point=r"(sae|cqt)(_[a-z_]+~[-+.e0-9]+)*",
+    part=r"all|r\d+f\d+",
+    noise=r"[-+.e0-9]+",
+    k=r"\d+",
+
+
+def point_params(wildcards):
+    if wildcards.point not in POINTS:
+        raise ValueError(
+            f"unknown experiment point {wildcards.point!r}: not a sweep or thesis-table point "
+            "of this configuration"
+        )
+    return POINTS[wildcards.point]
+
+
+def fold_of_part(wildcards):
+    """(repeat, fold) of a part, or None for the transductive part 'all'."""
+    if wildcards.part == "all":
+        return None
+    rep, fold = wildcards.part[1:].split("f")
+    return [int(rep), int(fold)]
+
+
+def splits_if_fold(wildcards):
+    return [] if wildcards.part == "all" else f"results/{wildcards.dataset}/sae/splits.json"
+
+
+def laplacian_of_point(wildcards):
+    params = point_params(wildcards)
+    if params["model"] != "sae" or float(params["lg"]) == 0:
+        return []
+    return (
+        f"results/{wildcards.dataset}/graph/{wildcards.part}/"
+        f"noise~{format_value(params['noise'])}/laplacian_k~{int(params['k'])}.npz"
+    )
+
+
+def codes_for_protocol(wildcards):
+    parts = ["all"] if wildcards.protocol == "thesis" else FOLD_PARTS
+    return [f"results/{wildcards.dataset}/sae/{part}/{wildcards.point}/codes.npz" for part in parts]
+
+
+def sae_summary(point, protocol):
+    return f"{RESULTS}/sae/eval/{point}/{protocol}/summary.json"
+
+
+def thesis_table_summaries():
+    return [
+        sae_summary(name, protocol)
+        for _, _, name in THESIS_TABLE
+        for protocol in config["sae"]["protocols"]
+    ]
+
+
+def sweep_summaries():
+    return [sae_summary(name, "thesis") for values in SWEEPS.values() for _, name in values]
+
+
+def sweep_histories():
+    return [
+        f"{RESULTS}/sae/all/{name}/history.csv" for values in SWEEPS.values() for _, name in values
+    ]
+
+
+def parts_for_protocol(wildcards):
+    return ["all"] if wildcards.protocol == "thesis" else FOLD_PARTS
+
+
+def sae_figure_inputs(wildcards):
+    base = f"results/{wildcards.dataset}/sae/all/{BASE_POINT}"
+    return {
+        "convergence": {"history": f"{base}/history.csv"},
+        "atoms": {"model": f"{base}/model.npz", "codes": f"{base}/codes.npz"},
+        "sweeps": {"summaries": sweep_summaries(), "histories": sweep_histories()},
+        "codes": {
+            "codes": f"{base}/codes.npz",
+            "frames": f"results/{wildcards.dataset}/sae/frames.npz",
+        },
+    }[wildcards.figure]
+
+
+def base_graph_files():
+    """kNN result and graph statistics of the base point (transductive), if it uses a graph."""
+    params = POINTS[BASE_POINT]
+    if float(params["lg"]) == 0:
+        return {}
+    stem = f"{RESULTS}/graph/all/noise~{format_value(params['noise'])}"
+    return {
+        "knn": f"{stem}/knn_k~{int(params['k'])}.npz",
+        "graph_stats": f"{stem}/laplacian_k~{int(params['k'])}.json",
+    }

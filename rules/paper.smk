@@ -164,3 +164,68 @@ rule paper:
         engine=config["paper"]["engine"],
     script:
         "../scripts/build_paper.py"
+
+
+rule export_sae:
+    """Thesis table (beside the original's numbers), sweep table and macros of the SAE study."""
+    input:
+        **base_graph_files(),
+        table=thesis_table_summaries(),
+        sweep_summaries=sweep_summaries(),
+        sweep_histories=sweep_histories(),
+        base_history=f"{RESULTS}/sae/all/{BASE_POINT}/history.csv",
+        frames="results/{dataset}/sae/frames.npz",
+        published="paper/published/defferrard2015_table.csv",
+    output:
+        macros="results/{dataset}/paper/generated/macros_sae.tex",
+        thesis="results/{dataset}/paper/generated/table_sae_thesis.tex",
+        sweeps="results/{dataset}/paper/generated/table_sae_sweeps.tex",
+    log:
+        "results/{dataset}/logs/export_sae.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        table=THESIS_TABLE,
+        sweeps=SWEEPS,
+        protocols=config["sae"]["protocols"],
+        base=POINTS[BASE_POINT],
+        solver=SAE_SOLVER,
+        max_frames=config["sae"]["max_frames"],
+        n_folds=len(FOLD_PARTS),
+    script:
+        "../scripts/export_sae.py"
+
+
+rule plot_sae:
+    """Figures of the SAE study: convergence, atoms, sweeps, codes of an example clip."""
+    input:
+        unpack(sae_figure_inputs),
+    output:
+        figure=report(
+            "results/{dataset}/paper/generated/fig_sae_{figure}.pdf",
+            caption="../paper/captions/sae.rst",
+            category="Structured auto-encoder",
+        ),
+    log:
+        "results/{dataset}/logs/plot_sae_{figure}.log",
+    wildcard_constraints:
+        figure="convergence|atoms|sweeps|codes",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        figure="{figure}",
+        sweeps=SWEEPS,
+        example_clip=config["figures"]["example_clip"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_sae.py"

@@ -103,9 +103,18 @@ def per_class_report(confusion: np.ndarray, classes: Sequence[str]) -> dict[str,
     return report
 
 
-def _fit_score(
+def fit_and_score(
     model: Pipeline, X: np.ndarray, y: np.ndarray, clips: np.ndarray, split: Split, n_classes: int
 ) -> tuple[dict[str, Any], np.ndarray]:
+    """Fit a clone of ``model`` on one split and score it per vector and per clip (vote).
+
+    Returns
+    -------
+    row : dict
+        ``repeat``, ``fold``, ``n_train``, ``n_test``, ``accuracy``, ``clip_accuracy``.
+    confusion : numpy.ndarray
+        Confusion matrix of the test vectors.
+    """
     rep, fold, train, test = split
     fitted = clone(model).fit(X[train], y[train])
     pred = fitted.predict(X[test])
@@ -173,7 +182,7 @@ def evaluate(
         model = make_classifier("none", svm)
     splits = make_splits(protocol, y, clips, settings, seed)
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_score)(model, X, y, clips, split, len(classes)) for split in splits
+        delayed(fit_and_score)(model, X, y, clips, split, len(classes)) for split in splits
     )
     rows = [r for r, _ in results]
     confusion = np.sum([c for _, c in results], axis=0)

@@ -28,12 +28,27 @@ def copy_workflow(dest: Path) -> Path:
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args)."""
+    # Test-only: the tiny jobs are dominated by start-up, so run them single-threaded, two at a
+    # time, instead of one at a time with both cores (the heavy rules ask for 2 threads).
+    single = [
+        f"{rule}=1"
+        for rule in (
+            "synthesize_dataset",
+            "extract_features",
+            "classify",
+            "knn_search",
+            "sae_fit",
+            "sae_classify",
+        )
+    ]
     cmd = [
         sys.executable,
         "-m",
         "snakemake",
         "--cores",
         "2",
+        "--set-threads",
+        *single,
         "--configfile",
         "config/test.yaml",
         *args,

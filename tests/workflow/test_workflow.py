@@ -39,6 +39,23 @@ def _write_overlay(workdir, name, content):
     return f"config/{name}"
 
 
+def sae_study(cfg):
+    """Point names of the tiny study, as the workflow derives them."""
+    from genrelearn.experiments import (
+        base_params,
+        study_points,
+        sweep_points,
+        thesis_table_points,
+    )
+
+    base = base_params(cfg["sae"], cfg["graph"])
+    sweeps = sweep_points(cfg["experiments"]["sweeps"], base)
+    table = thesis_table_points(
+        cfg["experiments"]["thesis_table"]["noise"], cfg["experiments"]["thesis_table"]["lg"], base
+    )
+    return base, sweeps, table, study_points(base, sweeps, table)
+
+
 def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
     cfg = tiny_config()
     overlay = _write_overlay(tiny_run, "c.yaml", {"classify": {"svm": {"C": 2.0}}})
@@ -50,9 +67,17 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
         for n in cfg["classify"]["n_genres"]
         for p in cfg["classify"]["protocols"]
     }
+    _, sweeps, table, _ = sae_study(cfg)
+    evaluated = {(name, p) for _, _, name in table for p in cfg["sae"]["protocols"]}
+    evaluated |= {(name, "thesis") for values in sweeps.values() for _, name in values}
+    expected |= {
+        ("sae_classify", frozenset({ds, f"point={name}", f"protocol={p}"})) for name, p in evaluated
+    }
     expected |= {
         ("export_classification", frozenset({ds})),
+        ("export_sae", frozenset({ds})),
         ("plot_confusion", frozenset({ds})),
+        ("plot_sae", frozenset({ds, "figure=sweeps"})),
         ("paper", frozenset({ds})),
         ("all", frozenset()),
     }
@@ -67,8 +92,49 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
         ("plot_spectrograms", frozenset({ds, "feature=cqt"})),
         ("plot_spectrograms", frozenset({ds, "feature=mel"})),
         ("plot_confusion", frozenset({ds})),
+        *{
+            ("plot_sae", frozenset({ds, f"figure={f}"}))
+            for f in ("convergence", "atoms", "sweeps", "codes")
+        },
         ("paper", frozenset({ds})),
         ("all", frozenset()),
+    }
+
+
+def test_graph_sigma_edit_reweights_without_a_new_knn_search(tiny_run):
+    cfg = tiny_config()
+    overlay = _write_overlay(tiny_run, "sigma.yaml", {"graph": {"csigma": 2.0}})
+    jobs = planned_jobs(tiny_run, overlay)
+    rules = {rule for rule, _ in jobs}
+    assert "knn_search" not in rules
+    assert "graph_laplacian" in rules
+    _, _, _, points = sae_study(cfg)
+    # every fit that uses a graph is redone, and only those
+    fitted = {dict(w.split("=") for w in wc)["point"] for rule, wc in jobs if rule == "sae_fit"}
+    assert fitted == {
+        name for name, p in points.items() if p["model"] == "sae" and float(p["lg"]) > 0
+    }
+    assert not rules & {
+        "synthesize_dataset",
+        "extract_features",
+        "sae_frames",
+        "cqt_codes",
+        "classify",
+        "export_classification",
+    }
+
+
+def test_knn_k_edit_reruns_search_and_downstream(tiny_run):
+    overlay = _write_overlay(tiny_run, "k.yaml", {"graph": {"k": 6}})
+    jobs = planned_jobs(tiny_run, overlay)
+    rules = {rule for rule, _ in jobs}
+    assert {"knn_search", "graph_laplacian", "sae_fit", "sae_classify", "paper"} <= rules
+    assert not rules & {"synthesize_dataset", "extract_features", "cqt_codes", "classify"}
+    assert all("k=6" in wc for rule, wc in jobs if rule == "knn_search")
+    _, _, _, points = sae_study(tiny_config())
+    fitted = {dict(w.split("=") for w in wc)["point"] for rule, wc in jobs if rule == "sae_fit"}
+    assert fitted == {
+        name for name, p in points.items() if p["model"] == "sae" and float(p["lg"]) > 0
     }
 
 

@@ -88,6 +88,43 @@ class FrameSet:
             meta=dict(self.meta),
         )
 
+    def head(self, n_rows: int | None) -> FrameSet:
+        """Keep the first ``n_rows`` frames of every clip (all of them when ``None``)."""
+        if n_rows is None:
+            return self
+        if n_rows < 1:
+            raise ValueError(f"n_rows must be >= 1, got {n_rows}")
+        return FrameSet.from_clips(
+            [self.clip(i)[:n_rows] for i in range(self.n_clips)],
+            self.track_ids,
+            self.genres,
+            self.frame_rate,
+            self.meta,
+        )
+
+    def with_frames(self, frames: np.ndarray) -> FrameSet:
+        """The same clips with other per-frame vectors (e.g. codes), row for row."""
+        if len(frames) != len(self.frames):
+            raise ValueError(f"expected {len(self.frames)} rows, got {len(frames)}")
+        return FrameSet(
+            frames=np.asarray(frames, dtype=np.float32),
+            offsets=self.offsets,
+            track_ids=self.track_ids,
+            genres=self.genres,
+            frame_rate=self.frame_rate,
+            meta=dict(self.meta),
+        )
+
+    def take(self, clips: np.ndarray) -> FrameSet:
+        """The clips of index ``clips``, in that order."""
+        return FrameSet.from_clips(
+            [self.clip(int(i)) for i in clips],
+            self.track_ids[clips],
+            self.genres[clips],
+            self.frame_rate,
+            self.meta,
+        )
+
     @classmethod
     def from_clips(
         cls,
@@ -109,12 +146,12 @@ class FrameSet:
         )
 
 
-def save_frames(path: str | Path, frameset: FrameSet) -> None:
-    """Write a :class:`FrameSet` to an ``.npz`` file, atomically."""
+def save_frames(path: str | Path, frameset: FrameSet, compress: bool = False) -> None:
+    """Write a :class:`FrameSet` to an ``.npz`` file, atomically (zip-compressed if asked)."""
     import json
 
     with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(
+        (np.savez_compressed if compress else np.savez)(
             tmp,
             frames=frameset.frames,
             offsets=frameset.offsets,

@@ -62,16 +62,21 @@ def per_class_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
     return frame
 
 
-def to_latex(frame: pd.DataFrame, column_format: str, decimals: int | None = None) -> str:
+def to_latex(
+    frame: pd.DataFrame, column_format: str, decimals: int | None = None, escape_index: bool = True
+) -> str:
     """Render ``frame`` as a booktabs ``tabular`` whose numeric columns are siunitx ``S``.
 
     Only the ``tabular`` environment is produced; the float, caption and label stay in the
-    hand-written paper.
+    hand-written paper. With ``escape_index=False`` the row labels are taken as LaTeX (for
+    labels that hold math, built by the caller).
     """
     styler = frame.style
     if decimals is not None:
         styler = styler.format(precision=decimals)
-    styler = styler.format_index(escape="latex", axis=0).format_index(escape="latex", axis=1)
+    if escape_index:
+        styler = styler.format_index(escape="latex", axis=0)
+    styler = styler.format_index(escape="latex", axis=1)
     return styler.to_latex(
         column_format=column_format, hrules=True, siunitx=True, multirow_align="naive"
     )

@@ -1,0 +1,23 @@
+"""Rule sae_splits: stratified clip folds for the grouped protocol of learned features."""
+
+from typing import TYPE_CHECKING
+
+from genrelearn.features import load_frames
+from genrelearn.io import write_json
+from genrelearn.learned import clip_folds
+from genrelearn.logs import log_to_file
+
+if TYPE_CHECKING:
+    from snakemake.script import snakemake
+
+
+def main() -> None:
+    p = snakemake.params
+    with log_to_file(snakemake.log[0]) as log:
+        frames = load_frames(snakemake.input.frames)
+        folds = clip_folds(frames, p.n_repeats, p.n_splits, p.seed)
+        write_json(snakemake.output.splits, folds)
+        log.info("%d folds over %d clips", len(folds), frames.n_clips)
+
+
+main()

@@ -1,0 +1,181 @@
+"""Learned features of the structured auto-encoder study, under both protocols.
+
+The thesis protocol is transductive: frames are min-max scaled over the whole subset, the kNN
+graph and the dictionary are learned on all frames, and the codes learned jointly are pooled and
+classified. The grouped protocol fits the scaling, the graph and the dictionary on the training
+clips of each fold only and codes the test clips with the learned dictionary (``transform``),
+so that nothing about a test clip is seen before it is scored.
+
+Every function here is a plain step on arrays or :class:`~genrelearn.features.FrameSet`; the
+Snakemake rules only read, call and write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genrelearn.classify import Evaluation, fit_and_score, make_classifier
+from genrelearn.features.store import FrameSet
+from genrelearn.graph import add_noise, minmax_scale
+from genrelearn.pooling import PooledSet, pool_frameset
+from genrelearn.protocols import grouped_splits
+
+#: Solver settings shared by every point (not part of a point's name).
+SOLVER_KEYS = ("n_inner", "n_outer", "step", "device", "seed")
+
+
+def sae_frames(frames: FrameSet, genres: Sequence[str], max_frames: int | None) -> FrameSet:
+    """The CQT frames the auto-encoder studies: ``genres``' clips, first frames of each stream.
+
+    ``max_frames`` counts frames per stream (the thesis's ``Nframes``); with the two interleaved
+    CQT streams that is ``2 * max_frames`` rows per clip.
+    """
+    subset = frames.select(genres)
+    streams = 2 if frames.meta.get("params", {}).get("stream_offset", 512) else 1
+    return subset.head(None if max_frames is None else streams * max_frames)
+
+
+def clip_folds(frames: FrameSet, n_repeats: int, n_splits: int, seed: int) -> list[dict[str, Any]]:
+    """Stratified folds over the clips: ``[{repeat, fold, train, test}, ...]`` (clip indices)."""
+    clips = np.arange(frames.n_clips)
+    return [
+        {"repeat": rep, "fold": fold, "train": train.tolist(), "test": test.tolist()}
+        for rep, fold, train, test in grouped_splits(
+            frames.genres, clips, n_repeats, n_splits, seed
+        )
+    ]
+
+
+def part_frames(
+    frames: FrameSet, noise: float, noise_seed: int, train: Sequence[int] | None = None
+) -> tuple[FrameSet, FrameSet | None]:
+    """Scaled (and noisy) frames of a part: all clips, or a fold's training and test clips.
+
+    With ``train`` (clip indices), the scaling is fitted on the training clips only and applied
+    to the others; the noise of the test clips is drawn from ``noise_seed + 1``.
+
+    Returns
+    -------
+    fit_frames : FrameSet
+        The frames the graph and the dictionary are learned on.
+    test_frames : FrameSet or None
+        The other clips' frames (``None`` without ``train``).
+    """
+    if train is None:
+        X, _, _ = minmax_scale(frames.frames)
+        return frames.with_frames(add_noise(X, noise, noise_seed)), None
+    train = np.asarray(train)
+    test = np.setdiff1d(np.arange(frames.n_clips), train)
+    fit_part, test_part = frames.take(train), frames.take(test)
+    X_fit, lo, hi = minmax_scale(fit_part.frames)
+    X_test, _, _ = minmax_scale(test_part.frames, lo, hi)
+    return (
+        fit_part.with_frames(add_noise(X_fit, noise, noise_seed)),
+        test_part.with_frames(add_noise(X_test, noise, noise_seed + 1)),
+    )
+
+
+def make_autoencoder(params: Mapping[str, Any], solver: Mapping[str, Any], n_jobs: int = 1):
+    """A :class:`~genrelearn.sae.StructuredAutoEncoder` for a point and the solver settings."""
+    from genrelearn.sae import StructuredAutoEncoder
+
+    return StructuredAutoEncoder(
+        n_atoms=int(params["n_atoms"]),
+        ld=float(params["ld"]),
+        lz=float(params["lz"]),
+        lg=float(params["lg"]),
+        le=float(params["le"]),
+        rtol=float(params["rtol"]),
+        n_inner=int(solver["n_inner"]),
+        n_outer=int(solver["n_outer"]),
+        step=str(solver["step"]),
+        device=str(solver["device"]),
+        seed=int(solver["seed"]),
+        n_jobs=n_jobs,
+    )
+
+
+def pooled_codes(codes: FrameSet, n_vectors: int) -> PooledSet:
+    """Pool codes (or frames) with the thesis's sum of absolute values per window."""
+    return pool_frameset(codes, int(n_vectors), "sum_abs")
+
+
+def classifier_scaling(model: str) -> str:
+    """The thesis's scaling before the SVM: min-max for the CQT baseline, none for codes."""
+    return "minmax" if model == "cqt" else "none"
+
+
+def evaluate_folds(
+    folds: Sequence[tuple[dict[str, Any], PooledSet, PooledSet]],
+    scaling: str,
+    svm: Mapping[str, Any],
+) -> Evaluation:
+    """Score an SVM per fold: trained on the fold's training vectors, tested on its test vectors.
+
+    Parameters
+    ----------
+    folds : sequence of (fold, train, test)
+        ``fold`` has ``repeat`` and ``fold``; ``train``/``test`` are the pooled vectors of the
+        fold's training and test clips.
+    scaling : str
+        ``minmax`` (fitted on the training vectors) or ``none``.
+    svm : mapping
+        Keyword arguments of :class:`sklearn.svm.SVC`.
+    """
+    classes = sorted(set(folds[0][1].genres) | set(folds[0][2].genres))
+    model = make_classifier(scaling, svm)
+    rows, confusions = [], []
+    for fold, train, test in folds:
+        X = np.concatenate([train.vectors, test.vectors]).astype(np.float64)
+        y = np.searchsorted(classes, np.concatenate([train.labels, test.labels]))
+        clips = np.concatenate([train.clip, test.clip + train.clip.max() + 1])
+        n_train = len(train.vectors)
+        split = (fold["repeat"], fold["fold"], np.arange(n_train), np.arange(n_train, len(X)))
+        row, confusion = fit_and_score(model, X, y, clips, split, len(classes))
+        rows.append(row)
+        confusions.append(confusion)
+    return Evaluation(pd.DataFrame(rows), np.sum(confusions, axis=0).astype(np.int64), classes)
+
+
+def load_part(
+    frames: FrameSet,
+    fold: Sequence[int] | None,
+    splits: Sequence[Mapping[str, Any]] | None,
+    noise: float,
+    noise_seed: int,
+) -> tuple[FrameSet, FrameSet | None]:
+    """Scaled frames of a part named by ``fold`` (``[repeat, fold]``) or all clips (``None``)."""
+    if fold is None:
+        return part_frames(frames, noise, noise_seed)
+    match = [s for s in splits or [] if [s["repeat"], s["fold"]] == list(fold)]
+    if not match:
+        raise ValueError(f"fold {fold} is not in the splits file")
+    return part_frames(frames, noise, noise_seed, train=match[0]["train"])
+
+
+def join_parts(fit_codes: FrameSet, test_codes: FrameSet | None) -> FrameSet:
+    """One code set, training clips first; ``meta['n_train_clips']`` marks the boundary."""
+    if test_codes is None:
+        out = fit_codes.with_frames(fit_codes.frames)
+        out.meta["n_train_clips"] = fit_codes.n_clips
+        return out
+    out = FrameSet.from_clips(
+        [fit_codes.clip(i) for i in range(fit_codes.n_clips)]
+        + [test_codes.clip(i) for i in range(test_codes.n_clips)],
+        np.concatenate([fit_codes.track_ids, test_codes.track_ids]),
+        np.concatenate([fit_codes.genres, test_codes.genres]),
+        fit_codes.frame_rate,
+        fit_codes.meta,
+    )
+    out.meta["n_train_clips"] = fit_codes.n_clips
+    return out
+
+
+def split_parts(codes: FrameSet) -> tuple[FrameSet, FrameSet]:
+    """Inverse of :func:`join_parts`: the training and the held-out clips' codes."""
+    n_train = int(codes.meta["n_train_clips"])
+    return codes.take(np.arange(n_train)), codes.take(np.arange(n_train, codes.n_clips))

@@ -1,0 +1,258 @@
+"""The three steps of the alternating minimisation, as functions on tensors.
+
+Layout as :mod:`genrelearn.sae.objective`: frames ``X`` ``(N, n)``, codes ``Z`` ``(N, m)``,
+dictionary ``D`` ``(n, m)``, encoder ``E`` ``(m, n)``, Laplacian ``L`` ``(N, N)``.
+
+* :func:`sparse_code` (Z-step): with ``D`` (and ``E``, ``L``) fixed, minimises
+  ``ld/2 ||X - Z D^T||^2 + lz ||Z||_1 + lg/2 <Z, L Z> + le/2 ||Z - X E^T||^2`` by FISTA with
+  soft-thresholding. Without the graph term the problem separates over frames, so it is solved
+  on row blocks (about 128K values each on the CPU), one after the other, each with its own
+  stopping test (a block stops when *its* objective's relative change falls below ``rtol``;
+  since the total is the sum of the blocks' objectives, the whole problem then meets the same
+  criterion). Memory is the output plus a handful of block buffers. With the graph term it is
+  one block.
+* :func:`update_dictionary` (D-step) and :func:`update_encoder` (E-step): FISTA with the
+  column-wise projection onto the unit l2 ball, in double precision on the Gram matrices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from genrelearn.sae.fista import fista, fista_lasso, project_columns
+from genrelearn.sae.objective import (
+    CODE_BLOCK_ELEMENTS,
+    STEP_RULES,
+    GramStats,
+    block_rows,
+    code_lipschitz,
+    code_parts,
+    code_quadratic,
+    dictionary_quadratic,
+    encoder_quadratic,
+    gram_stats,
+    laplacian_norm,
+    row_blocks,
+    sym_norm,
+    to_torch_csr,
+)
+
+Tensor = torch.Tensor
+
+
+@dataclass
+class StepResult:
+    """Outcome of one step.
+
+    Attributes
+    ----------
+    x : Tensor
+        The updated variable (codes, dictionary or encoder).
+    objective : float
+        The step's objective at ``x`` (for the code step: the whole energy).
+    initial_objective : float
+        The step's objective at the starting point.
+    n_iter : int
+        FISTA iterations (code step: the most over the row blocks).
+    n_iter_mean : float
+        Code step: iterations averaged over frames (same as ``n_iter`` for the other steps).
+    lipschitz : float
+        The Lipschitz constant whose inverse was the step size.
+    converged : bool
+        Whether the relative-change criterion (not the iteration cap) stopped every solve.
+    """
+
+    x: Tensor
+    objective: float
+    initial_objective: float
+    n_iter: int
+    n_iter_mean: float
+    lipschitz: float
+    converged: bool
+
+
+def _tensor(a: Any, like: Tensor | None = None) -> Tensor:
+    if isinstance(a, Tensor):
+        return a if like is None else a.to(device=like.device, dtype=like.dtype)
+    t = torch.as_tensor(np.asarray(a))
+    return t if like is None else t.to(device=like.device, dtype=like.dtype)
+
+
+def sparse_code(
+    X: Any,
+    D: Any,
+    lz: float = 1.0,
+    ld: float = 10.0,
+    *,
+    E: Any = None,
+    le: float = 0.0,
+    L: Any = None,
+    lg: float = 0.0,
+    Z0: Any = None,
+    out: Tensor | None = None,
+    step: str = "tight",
+    rtol: float = 1e-5,
+    max_iter: int = 500,
+    lnorm: float | None = None,
+    rows: int | None = None,
+    restart: bool = False,
+) -> StepResult:
+    """Codes of the frames ``X`` with the dictionary ``D`` fixed (the Z-step).
+
+    Parameters
+    ----------
+    X : (N, n) tensor or array
+        Frames (rows). Tensors keep their device and dtype; arrays become tensors of their dtype
+        on the CPU; every other input is moved to ``X``'s device and dtype.
+    D : (n, m)
+        Dictionary (atoms are columns).
+    lz, ld : float
+        Weights of ``||Z||_1`` and of ``1/2 ||X - Z D^T||^2``.
+    E : (m, n), optional
+        Encoder, used when ``le > 0``.
+    le : float
+        Weight of ``1/2 ||Z - X E^T||^2``.
+    L : (N, N) scipy sparse matrix or torch sparse CSR tensor, optional
+        Graph Laplacian over the frames, used when ``lg > 0``.
+    lg : float
+        Weight of ``1/2 <Z, L Z>`` (= ``tr(Z L Z^T)/2`` in the thesis's layout).
+    Z0 : (N, m), optional
+        Warm start (default zeros). Not modified unless it is ``out``.
+    out : (N, m) tensor, optional
+        Where to write the codes (may be ``Z0``: the step is then done in place).
+    step : {"tight", "thesis"}
+        Lipschitz bound (:func:`~genrelearn.sae.objective.code_lipschitz`).
+    rtol, max_iter : float, int
+        FISTA stopping rule (per row block).
+    lnorm : float, optional
+        Norm of ``L`` matching ``step`` (computed with
+        :func:`~genrelearn.sae.objective.laplacian_norm` when omitted; pass it to reuse it).
+    rows : int, optional
+        Rows per block when the problem separates (default
+        :data:`~genrelearn.sae.objective.CODE_BLOCK_ELEMENTS` values per block: 128K on the CPU,
+        16M on a GPU).
+    restart : bool
+        Monotone FISTA with function-value restart instead of best-iterate FISTA.
+
+    Returns
+    -------
+    StepResult
+        ``x`` is the ``(N, m)`` codes tensor (``out`` when given).
+    """
+    if step not in STEP_RULES:
+        raise ValueError(f"step must be one of {STEP_RULES}, got {step!r}")
+    X = _tensor(X).contiguous()
+    D = _tensor(D, X)
+    N, m = X.shape[0], D.shape[1]
+    if D.shape[0] != X.shape[1]:
+        raise ValueError(f"D has {D.shape[0]} rows, X has {X.shape[1]} columns")
+    le, lg = float(le or 0.0), float(lg or 0.0)
+    E = _tensor(E, X) if le else None
+    if lg and L is None:
+        raise ValueError("L (the Laplacian) is required when lg > 0")
+    if lg:
+        if lnorm is None:
+            if sp.issparse(L):
+                lnorm = laplacian_norm(L, step)
+            else:
+                raise ValueError("lnorm is required when L is a torch tensor")
+        if sp.issparse(L):
+            L = to_torch_csr(L, X.device, X.dtype)
+    else:
+        L, lnorm = None, 0.0
+    if out is None:
+        out = torch.zeros(N, m, device=X.device, dtype=X.dtype)
+        if Z0 is not None:
+            out.copy_(_tensor(Z0, X))
+    elif Z0 is not None and Z0 is not out:
+        out.copy_(_tensor(Z0, X))
+    lip = code_lipschitz(D, ld, le, lg, lnorm, step)
+    if lip <= 0:  # no smooth term: the minimiser of lz ||Z||_1 is 0
+        if lz:
+            out.zero_()
+        return StepResult(out, 0.0, 0.0, 0, 0.0, lip, True)
+    if not rows:
+        rows = block_rows(m, CODE_BLOCK_ELEMENTS.get(X.device.type, CODE_BLOCK_ELEMENTS["cuda"]))
+    rows = N if lg else rows
+    parts = code_parts(D, ld, E, le, X.dtype)
+    f = f0 = 0.0
+    n_max, n_sum, converged = 0, 0, True
+    for s in row_blocks(N, rows):
+        if s.stop <= s.start:
+            continue
+        Xb, xb = X[s], out[s]
+        q = code_quadratic(Xb, D, ld, E, le, L, lg, parts)
+        res = fista_lasso(q, lz, xb, 1.0 / lip, rtol, max_iter, restart)
+        if res.x is not xb:
+            xb.copy_(res.x)
+        f += res.objective
+        f0 += res.initial_objective
+        n_max = max(n_max, res.n_iter)
+        n_sum += res.n_iter * (s.stop - s.start)
+        converged &= res.converged
+        del q, res  # free the block's buffers before the next block
+    return StepResult(out, f, f0, n_max, n_sum / max(N, 1), lip, converged)
+
+
+def _ball_step(q, x0: Tensor, lip: float, rtol: float, max_iter: int, restart: bool) -> StepResult:
+    if lip <= 0:  # the quadratic is constant: nothing to do
+        v = q.value(x0)
+        return StepResult(x0, v, v, 0, 0.0, lip, True)
+    res = fista(
+        q.grad, lambda v, _step: project_columns(v), x0, 1.0 / lip, rtol, max_iter, q.value, restart
+    )
+    return StepResult(
+        res.x, res.objective, res.initial_objective, res.n_iter, res.n_iter, lip, res.converged
+    )
+
+
+def update_dictionary(
+    stats: GramStats,
+    D: Tensor,
+    ld: float,
+    *,
+    step: str = "tight",
+    rtol: float = 1e-5,
+    max_iter: int = 500,
+    restart: bool = False,
+) -> StepResult:
+    """The D-step: minimise ``ld/2 ||X - Z D^T||^2`` over atoms in the unit ball.
+
+    ``stats`` holds ``Z^T Z``, ``X^T Z`` and ``X^T X`` (:func:`gram_stats`). Runs in double
+    precision; the result ``x`` is float64 (cast it back as needed). The step is
+    ``1 / (ld ||Z^T Z||)`` with the spectral (``tight``) or Frobenius (``thesis``) norm.
+    """
+    lip = ld * sym_norm(stats.ZtZ, step)
+    return _ball_step(dictionary_quadratic(stats, ld), D.double(), lip, rtol, max_iter, restart)
+
+
+def update_encoder(
+    stats: GramStats,
+    E: Tensor,
+    le: float,
+    *,
+    step: str = "tight",
+    rtol: float = 1e-5,
+    max_iter: int = 500,
+    restart: bool = False,
+) -> StepResult:
+    """The E-step: minimise ``le/2 ||Z - X E^T||^2`` over encoders with columns in the unit ball.
+
+    Same conventions as :func:`update_dictionary`; the step is ``1 / (le ||X^T X||)``.
+    """
+    lip = le * sym_norm(stats.XtX, step)
+    return _ball_step(encoder_quadratic(stats, le), E.double(), lip, rtol, max_iter, restart)
+
+
+__all__ = [
+    "StepResult",
+    "gram_stats",
+    "sparse_code",
+    "update_dictionary",
+    "update_encoder",
+]
