@@ -341,7 +341,9 @@ def test_objective_matches_history(data):
         "inner_d",
         "inner_e",
         "seconds",
+        "inner_z_mean",
     ]
+    assert (est.history_["inner_z_mean"] <= est.history_["inner_z"]).all()
     assert est.n_iter_ == len(est.history_)
     sparsity = np.count_nonzero(est.codes_) / est.codes_.size
     assert last["sparsity"] == pytest.approx(sparsity)

@@ -40,6 +40,7 @@ HISTORY_COLUMNS = (
     "inner_d",
     "inner_e",
     "seconds",
+    "inner_z_mean",
 )
 
 
@@ -171,7 +172,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         One row per outer iteration: ``outer``, ``objective``, the weighted terms ``data_term``,
         ``l1_term``, ``graph_term``, ``encoder_term``, ``sparsity`` (fraction of non-zero codes),
         ``inner_z`` (most FISTA iterations over the code step's row blocks), ``inner_d``,
-        ``inner_e`` and ``seconds`` (cumulative wall time since ``fit`` started).
+        ``inner_e``, ``seconds`` (cumulative wall time since ``fit`` started) and
+        ``inner_z_mean`` (the code step's iterations averaged over frames).
     initial_objective_ : float
         The energy at the initialisation (``Z = 0``).
     n_iter_ : int
@@ -338,6 +340,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
                         "inner_d": inner_d,
                         "inner_e": inner_e,
                         "seconds": time.perf_counter() - t_start,
+                        "inner_z_mean": rz.n_iter_mean,
                     }
                 )
                 self._report(rows[-1])
