@@ -262,3 +262,8 @@ def base_graph_files():
         "knn": f"{stem}/knn_k~{int(params['k'])}.npz",
         "graph_stats": f"{stem}/laplacian_k~{int(params['k'])}.json",
     }
+
+
+def train_codes_of_part(wildcards):
+    """How a fold codes its training clips; irrelevant (None) for the transductive part."""
+    return None if wildcards.part == "all" else config["sae"]["grouped"]["train_codes"]

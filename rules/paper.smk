@@ -197,6 +197,7 @@ rule export_sae:
         solver=SAE_SOLVER,
         max_frames=config["sae"]["max_frames"],
         n_folds=len(FOLD_PARTS),
+        thesis_splits=config["sae"]["thesis"],
     script:
         "../scripts/export_sae.py"
 

@@ -30,6 +30,7 @@ rule sae_fit:
         point=point_params,
         solver=SAE_SOLVER,
         noise_seed=config["sae"]["noise_seed"],
+        train_codes=train_codes_of_part,
     script:
         "../scripts/sae_fit.py"
 

@@ -28,7 +28,8 @@ def main() -> None:
         thesis = thesis_table_frame(rows, published, p.protocols)
         n_cols = thesis.shape[1]
         write_text(
-            snakemake.output.thesis, to_latex(thesis, "ll" + "S[table-format=3.1(3)]" * n_cols)
+            snakemake.output.thesis,
+            to_latex(thesis, "ll" + "S[table-format=3.1(3)]" * n_cols, escape_index=False),
         )
 
         sweep_rows = []
@@ -44,6 +45,7 @@ def main() -> None:
             tex = to_latex(
                 sweeps,
                 "ll" + "S[table-format=3.1(3)]" + "S[table-format=3.1]" + "S[table-format=3.0]" * 2,
+                escape_index=False,
             )
         else:
             tex = "\\begin{tabular}{l}\\toprule no sweep configured \\\\ \\bottomrule\\end{tabular}"
@@ -72,6 +74,8 @@ def main() -> None:
             "SaeInnerIters": str(int(history["inner_z"].sum())),
             "SaeNonzeros": format_number(100 * float(history["sparsity"].iloc[-1]), 1),
             "SaeFolds": str(p.n_folds),
+            "SaeThesisRepeats": str(p.thesis_splits["n_repeats"]),
+            "SaeThesisSplits": str(p.thesis_splits["n_splits"]),
         }
         noises = sorted({noise for noise, _, _ in p.table})
         for proto in p.protocols:

@@ -34,6 +34,10 @@ def main() -> None:
         test_codes = None
         if test_part is not None:
             test_codes = test_part.with_frames(model.transform(test_part.frames, method="lasso"))
+            if p.train_codes == "transform":
+                # Code the training clips as the test clips are coded (sparse coding with the
+                # learned D, no graph), so the SVM is trained and tested on the same encoder.
+                codes = fit_part.with_frames(model.transform(fit_part.frames, method="lasso"))
         save_frames(snakemake.output.codes, join_parts(codes, test_codes), compress=True)
         with atomic_path(snakemake.output.model, suffix=".npz") as tmp:
             encoder = model.encoder_ if model.encoder_ is not None else np.zeros((0, 0))

@@ -184,6 +184,13 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         The device used.
     n_features_in_ : int
         ``n``.
+
+    Notes
+    -----
+    Memory: the frames and the codes (``N x n`` and ``N x m`` in ``dtype``), plus, without the
+    graph term, a few small buffers per row block of the code step (which then separates over
+    frames; :func:`~genrelearn.sae.steps.sparse_code`), or, with it, five more ``N x m``
+    buffers and the Laplacian. No ``N x N`` dense matrix is ever formed.
     """
 
     def __init__(

@@ -7,10 +7,11 @@ Two implementations share one set of rules:
   (``n x m`` and ``m x n`` variables) and the tests.
 * :func:`fista_lasso` is specialised to ``q(x) + lz * ||x||_1`` with a quadratic
   ``q(x) = 1/2 <x, A x> - <b, x> + c`` (:class:`Quadratic`), the sparse-coding step whose variable
-  has one row per frame. Because ``A`` is linear, ``A y`` at the extrapolated point is the same
-  combination of ``A x_t`` and ``A x_{t-1}`` as ``y`` is of the iterates, so each iteration
-  applies ``A`` **once** (to the new iterate) and still knows both the gradient at ``y`` and the
-  objective at ``x_{t+1}``; all updates are in place on a fixed set of buffers.
+  has one row per frame. Because the gradient ``A x - b`` is affine, its value at the
+  extrapolated point ``y`` is the same combination (weights summing to 1) of the gradients at
+  ``x_t`` and ``x_{t-1}`` as ``y`` is of the iterates, so each iteration applies ``A`` **once**
+  (to the new iterate) and still knows both the gradient at ``y`` and the objective at
+  ``x_{t+1}``; all updates are in place on a fixed set of buffers.
 
 Shared rules
 ------------

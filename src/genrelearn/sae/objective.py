@@ -48,10 +48,10 @@ SAFETY = 1.01
 BLOCK_ELEMENTS = 1 << 22
 """Default size of a row block (rows x columns) in the blockwise passes over the frames."""
 
-CODE_BLOCK_ELEMENTS = {"cpu": 1 << 17, "cuda": 1 << 24}
+CODE_BLOCK_ELEMENTS = {"cpu": 1 << 18, "cuda": 1 << 24}
 """Default size of a row block of the separable code step, per device type. On the CPU, blocks of
-512 KiB per buffer keep FISTA's element-wise passes in the caches (measured ~1.5-2x faster per
-iteration than 16 MiB blocks at m = 128 and 512); on a GPU, large blocks amortise launches."""
+1 MiB per buffer keep FISTA's element-wise passes in the caches (per iteration, up to ~1.5x faster
+than 16 MiB blocks at m = 128 and 512 on 2 cores); on a GPU, large blocks amortise launches."""
 
 
 def block_rows(n_cols: int, elements: int = BLOCK_ELEMENTS) -> int:

@@ -6,7 +6,7 @@ dictionary ``D`` ``(n, m)``, encoder ``E`` ``(m, n)``, Laplacian ``L`` ``(N, N)`
 * :func:`sparse_code` (Z-step): with ``D`` (and ``E``, ``L``) fixed, minimises
   ``ld/2 ||X - Z D^T||^2 + lz ||Z||_1 + lg/2 <Z, L Z> + le/2 ||Z - X E^T||^2`` by FISTA with
   soft-thresholding. Without the graph term the problem separates over frames, so it is solved
-  on row blocks (about 128K values each on the CPU), one after the other, each with its own
+  on row blocks (about 256K values each on the CPU), one after the other, each with its own
   stopping test (a block stops when *its* objective's relative change falls below ``rtol``;
   since the total is the sum of the blocks' objectives, the whole problem then meets the same
   criterion). Memory is the output plus a handful of block buffers. With the graph term it is
@@ -134,7 +134,7 @@ def sparse_code(
         :func:`~genrelearn.sae.objective.laplacian_norm` when omitted; pass it to reuse it).
     rows : int, optional
         Rows per block when the problem separates (default
-        :data:`~genrelearn.sae.objective.CODE_BLOCK_ELEMENTS` values per block: 128K on the CPU,
+        :data:`~genrelearn.sae.objective.CODE_BLOCK_ELEMENTS` values per block: 256K on the CPU,
         16M on a GPU).
     restart : bool
         Monotone FISTA with function-value restart instead of best-iterate FISTA.
