@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 from genrelearn.features import load_frames, save_frames
 from genrelearn.io import atomic_path, read_json
-from genrelearn.learned import join_parts, load_part, make_autoencoder
+from genrelearn.learned import join_parts, load_part, make_autoencoder, recode
 from genrelearn.logs import log_to_file
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def main() -> None:
             if p.train_codes == "transform":
                 # Code the training clips as the test clips are coded (sparse coding with the
                 # learned D, no graph), so the SVM is trained and tested on the same encoder.
-                codes = fit_part.with_frames(model.transform(fit_part.frames, method="lasso"))
+                codes = fit_part.with_frames(recode(model, fit_part.frames, codes.frames))
         save_frames(snakemake.output.codes, join_parts(codes, test_codes), compress=True)
         with atomic_path(snakemake.output.model, suffix=".npz") as tmp:
             encoder = model.encoder_ if model.encoder_ is not None else np.zeros((0, 0))
