@@ -2,6 +2,7 @@
 #   make paper                 build results/<dataset>/paper/paper.pdf (default: synthetic data)
 #   make paper CONFIG=FILE     overlay another config (e.g. a bigger synthetic set)
 #   make test                  lint + unit and workflow tests
+#   make test-slurm            the tiny workflow on a throw-away local SLURM cluster (root)
 # Both create .venv and install the project on first use, and make sure TeX is there.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,10 +18,10 @@ SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CON
 TEX_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
 	texlive-science texlive-pictures lmodern
 
-.PHONY: help install tex paper report lint test clean
+.PHONY: help install tex paper report lint test test-slurm clean
 
 help:
-	@sed -n '2,6p' Makefile
+	@sed -n '2,7p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -66,6 +67,13 @@ lint: install
 
 test: install tex lint
 	$(BIN)/python -m pytest
+
+# tests/slurm/cluster.sh installs slurmctld, slurmd, slurm-client, munge, slurmdbd and
+# mariadb-server when root (exit 3 when it cannot: the tests then skip and say why, or fail
+# under GENRELEARN_REQUIRE_SLURM=1, as in CI).
+test-slurm: install tex
+	tests/slurm/cluster.sh install || [ $$? = 3 ]
+	$(BIN)/python -m pytest -m slurm tests/slurm
 
 clean:
 	rm -rf results .snakemake
