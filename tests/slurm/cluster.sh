@@ -234,6 +234,9 @@ cmd_start() {
 	# The node is `unknown` for a moment; `drain`/`inval` would mean a bad node definition.
 	wait_for 120 "the node" sh -c 'sinfo -h -o %T | grep -qx -e idle -e drained -e inval'
 	[ "$(sinfo -h -o %T)" = idle ] || die "the node is $(sinfo -h -o '%T (%E)') (logs in $DIR/log)"
+	if [ "$accounting" = accounting ]; then # slurmctld registers the GPU TRES in the database
+		wait_for 40 "GPU accounting" sh -c 'sacctmgr -n -P show tres type=gres | grep -q gpu'
+	fi
 	srun -t 1 true || die "srun failed on the new cluster (logs in $DIR/log)"
 	trap - EXIT
 	echo "SLURM_CONF=$SLURM_CONF"
