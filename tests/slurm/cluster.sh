@@ -184,14 +184,18 @@ JobAcctGatherType=jobacct_gather/linux
 MinJobAge=300
 # A job without --mem must not take all the node's memory.
 DefMemPerCPU=1000
-# One pretend GPU, so that jobs asking for --gpus=1 (the profile's PyTorch rules) are scheduled;
-# SLURM needs a device file for it, /dev/null stands in (the job then sees CUDA_VISIBLE_DEVICES=0
-# but no CUDA device, and PyTorch runs on the CPU).
+# Two pretend GPUs, so that jobs asking for --gpus=1 (the profile's PyTorch rule) are scheduled,
+# two at a time like the others on a 2-core node. SLURM needs a device file per GPU: /dev/null
+# and /dev/zero stand in (a job then sees CUDA_VISIBLE_DEVICES=0 or 1 but no CUDA device, and
+# PyTorch runs on the CPU).
 GresTypes=gpu
-NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem Gres=gpu:1 State=UNKNOWN
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem Gres=gpu:2 State=UNKNOWN
+# Backfill every second (default 30 s): a job waiting for a busy resource must not hold the
+# jobs queued behind it for half a minute.
+SchedulerParameters=bf_interval=1
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
-	echo "NodeName=$node Name=gpu Count=1 File=/dev/null" >"$DIR/etc/gres.conf"
+	printf 'NodeName=%s Name=gpu File=%s\n' "$node" /dev/null "$node" /dev/zero >"$DIR/etc/gres.conf"
 	: >"$DIR/etc/plugstack.conf"
 	if [ "$accounting" = accounting ]; then
 		cat >>"$DIR/etc/slurm.conf" <<CONF
