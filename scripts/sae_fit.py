@@ -7,8 +7,9 @@ import scipy.sparse as sp
 
 from genrelearn.features import load_frames, save_frames
 from genrelearn.io import atomic_path, read_json
-from genrelearn.learned import join_parts, load_part, make_autoencoder, recode
+from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
+from genrelearn.sae.study import make_autoencoder, recode
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
