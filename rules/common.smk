@@ -7,6 +7,32 @@ import jsonschema
 import yaml
 
 
+def library_code(script):
+    """Source files of the library modules that scripts/<script>.py imports, directly or not.
+
+    Declared as the `code` input of the stage that runs the script. Snakemake's own code
+    trigger watches only the script file; with these inputs, an edit of a module under
+    src/genrelearn reruns exactly the jobs whose scripts import it (mtime and checksum, like
+    any input). The list is found statically (genrelearn.sources). Paths are relative to the
+    working directory when the workflow lives there, as in a checkout.
+    """
+    import os
+
+    from genrelearn.sources import script_dependencies
+
+    base = Path(workflow.basedir)
+    deps = script_dependencies(base / "scripts" / f"{script}.py", base / "src")
+    here = Path.cwd().resolve()
+    return [
+        (
+            os.path.relpath(path, here)
+            if path.resolve().is_relative_to(here)
+            else str(path.resolve())
+        )
+        for path in deps.modules
+    ]
+
+
 def _key_path(error):
     return ".".join(str(p) for p in error.absolute_path) or "<top level>"
 

@@ -3,6 +3,8 @@
 
 rule synthesize_dataset:
     """Generate the built-in synthetic genre dataset (deterministic for a given seed)."""
+    input:
+        code=library_code("synthesize_dataset"),
     output:
         audio=directory("results/{dataset}/audio"),
     log:
@@ -30,6 +32,7 @@ rule index_tracks:
     """Decode and check every clip; write the track index."""
     input:
         audio=audio_root,
+        code=library_code("index_tracks"),
     output:
         tracks="results/{dataset}/tracks.csv",
     log:

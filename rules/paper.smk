@@ -8,6 +8,7 @@ rule export_data_macros:
         tracks="results/{dataset}/tracks.csv",
         vectors=expand("results/{{dataset}}/classify/{feature}/vectors.npz", feature=FEATURES),
         cqt="results/{dataset}/features/cqt.npz",
+        code=library_code("export_data_macros"),
     output:
         macros="results/{dataset}/paper/generated/macros_data.tex",
     log:
@@ -35,6 +36,7 @@ rule export_classification:
     input:
         summaries=classification_summaries(),
         headline=headline_summary(),
+        code=library_code("export_classification"),
     output:
         macros="results/{dataset}/paper/generated/macros_classify.tex",
         accuracy="results/{dataset}/paper/generated/table_accuracy.tex",
@@ -64,6 +66,7 @@ rule export_synth_table:
     """Tables of the synthetic genres' design (from the generator) and clip attributes."""
     input:
         audio=audio_root,
+        code=library_code("export_synth_table"),
     output:
         design="results/{dataset}/paper/generated/table_synth.tex",
         attributes="results/{dataset}/paper/generated/table_attributes.tex",
@@ -87,6 +90,7 @@ rule plot_spectrograms:
     """One clip per genre as a CQT or log-mel spectrogram."""
     input:
         frames="results/{dataset}/features/{feature}.npz",
+        code=library_code("plot_spectrograms"),
     output:
         figure=report(
             "results/{dataset}/paper/generated/fig_spectrograms_{feature}.pdf",
@@ -116,6 +120,7 @@ rule plot_confusion:
     """Confusion matrix of the headline classifier (all genres, grouped protocol)."""
     input:
         summary=headline_summary(),
+        code=library_code("plot_confusion"),
     output:
         figure=report(
             "results/{dataset}/paper/generated/fig_confusion.pdf",
@@ -145,6 +150,7 @@ rule paper:
         generated=[
             f"results/{{dataset}}/paper/generated/{Path(p).name}" for p in generated_paper_inputs()
         ],
+        code=library_code("build_paper"),
     output:
         pdf=report(
             "results/{dataset}/paper/paper.pdf",
@@ -176,6 +182,7 @@ rule export_sae:
         base_history=f"{RESULTS}/sae/all/{BASE_POINT}/history.csv",
         frames="results/{dataset}/sae/frames.npz",
         published="paper/published/defferrard2015_table.csv",
+        code=library_code("export_sae"),
     output:
         macros="results/{dataset}/paper/generated/macros_sae.tex",
         thesis="results/{dataset}/paper/generated/table_sae_thesis.tex",
@@ -206,6 +213,7 @@ rule plot_sae:
     """Figures of the SAE study: convergence, atoms, sweeps, codes of an example clip."""
     input:
         unpack(sae_figure_inputs),
+        code=library_code("plot_sae"),
     output:
         figure=report(
             "results/{dataset}/paper/generated/fig_sae_{figure}.pdf",
