@@ -6,6 +6,7 @@ from genrelearn.classify import evaluate
 from genrelearn.io import atomic_path, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import load_pooled
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         pooled = load_pooled(snakemake.input.vectors).select(list(p.genres))
         log.info(
             "%d vectors of %d clips, genres %s, protocol %s",

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.data.index import index_tracks
 from genrelearn.io import atomic_path
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         tracks = index_tracks(
             snakemake.input.audio,
             p.genres,
