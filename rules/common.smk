@@ -278,6 +278,11 @@ def sae_figure_inputs(wildcards):
     }[wildcards.figure]
 
 
+def sweeps_of_figure(wildcards):
+    """The sweeps for the sweep figure, nothing for the others (a sweep edit redraws it only)."""
+    return SWEEPS if wildcards.figure == "sweeps" else {}
+
+
 def base_graph_files():
     """kNN result and graph statistics of the base point (transductive), if it uses a graph."""
     params = POINTS[BASE_POINT]

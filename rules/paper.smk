@@ -233,7 +233,7 @@ rule plot_sae:
         runtime=5,
     params:
         figure="{figure}",
-        sweeps=SWEEPS,
+        sweeps=sweeps_of_figure,
         example_clip=config["figures"]["example_clip"],
         dpi=config["figures"]["dpi"],
     script:
