@@ -39,8 +39,16 @@ rule export_classification:
         code=library_code("export_classification"),
     output:
         macros="results/{dataset}/paper/generated/macros_classify.tex",
-        accuracy="results/{dataset}/paper/generated/table_accuracy.tex",
-        perclass="results/{dataset}/paper/generated/table_perclass.tex",
+        accuracy=report(
+            "results/{dataset}/paper/generated/table_accuracy.tex",
+            caption="../paper/captions/table_accuracy.rst",
+            category="Classification",
+        ),
+        perclass=report(
+            "results/{dataset}/paper/generated/table_perclass.tex",
+            caption="../paper/captions/table_perclass.rst",
+            category="Classification",
+        ),
     log:
         "results/{dataset}/logs/export_classification.log",
     localrule: True
@@ -68,8 +76,16 @@ rule export_synth_table:
         audio=audio_root,
         code=library_code("export_synth_table"),
     output:
-        design="results/{dataset}/paper/generated/table_synth.tex",
-        attributes="results/{dataset}/paper/generated/table_attributes.tex",
+        design=report(
+            "results/{dataset}/paper/generated/table_synth.tex",
+            caption="../paper/captions/table_synth.rst",
+            category="Data",
+        ),
+        attributes=report(
+            "results/{dataset}/paper/generated/table_attributes.tex",
+            caption="../paper/captions/table_attributes.rst",
+            category="Data",
+        ),
     log:
         "results/{dataset}/logs/export_synth_table.log",
     localrule: True
@@ -185,8 +201,16 @@ rule export_sae:
         code=library_code("export_sae"),
     output:
         macros="results/{dataset}/paper/generated/macros_sae.tex",
-        thesis="results/{dataset}/paper/generated/table_sae_thesis.tex",
-        sweeps="results/{dataset}/paper/generated/table_sae_sweeps.tex",
+        thesis=report(
+            "results/{dataset}/paper/generated/table_sae_thesis.tex",
+            caption="../paper/captions/table_sae_thesis.rst",
+            category="Structured auto-encoder",
+        ),
+        sweeps=report(
+            "results/{dataset}/paper/generated/table_sae_sweeps.tex",
+            caption="../paper/captions/table_sae_sweeps.rst",
+            category="Structured auto-encoder",
+        ),
     log:
         "results/{dataset}/logs/export_sae.log",
     localrule: True
