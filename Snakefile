@@ -2,6 +2,10 @@
 # `snakemake --cores all` (or `make paper`) builds results/<dataset>/paper/paper.pdf.
 # The stages live in rules/; the configuration is validated against config/schema.yaml
 # (in rules/common.smk, before any rule is defined).
+# Rerun policy: config values reach rules through params: (params trigger); each rule also
+# declares the library modules its script imports as its `code` input (library_code() in
+# rules/common.smk), so editing a module under src/genrelearn reruns exactly the rules
+# that import it. Compute jobs write a provenance side file <output>.prov.json.
 from snakemake.utils import min_version
 
 min_version("9.0")
