@@ -3,9 +3,10 @@
 # The stages live in rules/; the configuration is validated against config/schema.yaml
 # (in rules/common.smk, before any rule is defined).
 # Rerun policy: config values reach rules through params: (params trigger); each rule also
-# declares the library modules its script imports as its `code` input (library_code() in
-# rules/common.smk), so editing a module under src/genrelearn reruns exactly the rules
-# that import it. Compute jobs write a provenance side file <output>.prov.json.
+# declares its script and the library modules it imports as its `code` input, compared by
+# content (library_code() in rules/common.smk), so editing a module under src/genrelearn
+# reruns exactly the rules that import it. Compute jobs write <output>.prov.json beside
+# each result (genrelearn.provenance).
 from snakemake.utils import min_version
 
 min_version("9.0")

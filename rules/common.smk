@@ -8,28 +8,27 @@ import yaml
 
 
 def library_code(script):
-    """Source files of the library modules that scripts/<script>.py imports, directly or not.
+    """scripts/<script>.py and the library modules it imports, directly or not, as input paths.
 
-    Declared as the `code` input of the stage that runs the script. Snakemake's own code
-    trigger watches only the script file; with these inputs, an edit of a module under
-    src/genrelearn reruns exactly the jobs whose scripts import it (mtime and checksum, like
-    any input). The list is found statically (genrelearn.sources). Paths are relative to the
-    working directory when the workflow lives there, as in a checkout.
+    Declared as the `code` input of the stage that runs the script, so that a job reruns when
+    the content of its code changes (mtime and checksum, like any input): an edit of a module
+    under src/genrelearn reruns exactly the jobs whose scripts import it, and a checkout that
+    rewrites a file without changing it reruns nothing. Snakemake's own `code` trigger, which
+    compares only the script's mtime, is left out of the default profile's rerun triggers for
+    that reason. The modules are found statically (genrelearn.sources). Paths are relative to
+    the working directory when the workflow lives there, as in a checkout.
     """
     import os
 
     from genrelearn.sources import script_dependencies
 
     base = Path(workflow.basedir)
-    deps = script_dependencies(base / "scripts" / f"{script}.py", base / "src")
+    path = base / "scripts" / f"{script}.py"
+    deps = script_dependencies(path, base / "src")
     here = Path.cwd().resolve()
     return [
-        (
-            os.path.relpath(path, here)
-            if path.resolve().is_relative_to(here)
-            else str(path.resolve())
-        )
-        for path in deps.modules
+        (os.path.relpath(f, here) if f.resolve().is_relative_to(here) else str(f.resolve()))
+        for f in (path, *deps.modules)
     ]
 
 
