@@ -6,7 +6,7 @@ side file ``X.prov.json`` (next to it; for a folder output, next to the folder) 
 * the step: ``rule``, ``wildcards``, ``params`` (exactly what the step received), ``threads``
   and the list of all its ``outputs``;
 * the file: ``sha256`` and ``bytes`` (for a folder, over its sorted file listing and contents,
-  with the number of ``files``);
+  hidden files left out, with the number of ``files``);
 * the code: ``git`` commit of the workflow's repository and whether the tree was ``dirty``
   (``"unknown"`` outside a git checkout);
 * the software: ``python``, ``platform`` and the versions of the distributions the step had
@@ -59,6 +59,10 @@ def _sha256_file(path: Path, h: Any | None = None) -> Any:
 def file_digest(path: str | Path) -> dict[str, Any]:
     """SHA-256 and size of a file, or of a folder's files (names and contents, sorted).
 
+    Hidden files of a folder (names starting with a dot, such as the ``.snakemake_timestamp``
+    that Snakemake adds to folder outputs after the job, or a writer's temporary file) are not
+    part of the result and are left out.
+
     Parameters
     ----------
     path : str or Path
@@ -73,7 +77,11 @@ def file_digest(path: str | Path) -> dict[str, Any]:
     if not path.is_dir():
         return {"sha256": _sha256_file(path).hexdigest(), "bytes": path.stat().st_size}
     h = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file())
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
     for p in files:
         h.update(p.relative_to(path).as_posix().encode() + b"\0")
         h.update(_sha256_file(p).digest())

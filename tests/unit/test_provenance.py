@@ -69,6 +69,8 @@ def test_folder_digest_covers_names_and_contents(tmp_path):
     (folder / "2.wav").write_bytes(b"de")
     first = file_digest(folder)
     assert first["files"] == 2 and first["bytes"] == 5
+    (folder / ".snakemake_timestamp").write_bytes(b"")  # added by Snakemake after the job
+    assert file_digest(folder) == first
     (folder / "2.wav").rename(folder / "3.wav")
     assert file_digest(folder)["sha256"] != first["sha256"]
     assert side_file(str(folder) + "/") == tmp_path / "audio.prov.json"
