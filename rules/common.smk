@@ -282,6 +282,11 @@ def sweeps_of_figure(wildcards):
     return SWEEPS if wildcards.figure == "sweeps" else {}
 
 
+def example_clip_of_figure(wildcards):
+    """The example clip for the codes figure, none for the others (its edit redraws it only)."""
+    return config["figures"]["example_clip"] if wildcards.figure == "codes" else None
+
+
 def base_graph_files():
     """kNN result and graph statistics of the base point (transductive), if it uses a graph."""
     params = POINTS[BASE_POINT]

@@ -258,7 +258,7 @@ rule plot_sae:
     params:
         figure="{figure}",
         sweeps=sweeps_of_figure,
-        example_clip=config["figures"]["example_clip"],
+        example_clip=example_clip_of_figure,
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_sae.py"

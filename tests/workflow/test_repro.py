@@ -89,6 +89,16 @@ def test_figure_style_option_redraws_only_its_figure(tiny_run):
     }
 
 
+def test_example_clip_edit_redraws_only_the_figures_that_show_it(tiny_run):
+    overlay = _write_overlay(tiny_run, "clip.yaml", {"figures": {"example_clip": 1}})
+    assert planned_jobs(tiny_run, overlay) == {
+        job("plot_spectrograms", feature="cqt"),
+        job("plot_spectrograms", feature="mel"),
+        job("plot_sae", figure="codes"),
+        *PAPER_JOBS,
+    }
+
+
 def copy_finished_tree(src: Path, dest: Path) -> Path:
     """A copy of a finished workflow tree (results and Snakemake's metadata, mtimes kept)."""
     shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
