@@ -163,6 +163,7 @@ def main() -> None:
     ap.add_argument("--peer-n", type=int, default=149_000, help="frames in the peer comparison")
     ap.add_argument("--full-outer", type=int, default=2, help="outer iterations of (b)")
     ap.add_argument("--graph-outer", type=int, default=1, help="outer iterations of (bg)")
+    ap.add_argument("--graph-inner", type=int, default=500, help="Z-step cap of (bg)")
     ap.add_argument("--prepare-only", action="store_true")
     args = ap.parse_args()
 
@@ -220,10 +221,16 @@ def main() -> None:
         elif name == "bg":
             n_outer = args.graph_outer
             log(f"(bg) fit 1,288,000 x 96, m=512, lg=100, n_outer={n_outer}")
-            params = {**thesis, "n_atoms": 512, "lg": 100.0, "n_outer": n_outer}
+            params = {
+                **thesis, "n_atoms": 512, "lg": 100.0, "n_outer": n_outer,
+                "n_inner": args.graph_inner,
+            }  # fmt: skip
             r = run_in_child(_fit_child, str(full), str(full_lap), params, args.threads)
             print(r["history"].to_string(), file=sys.stderr)
-            rows.append((f"(bg) 1,288,000 x 96, m=512, lg=100, n_outer<={n_outer}", r))
+            rows.append(
+                (f"(bg) 1,288,000 x 96, m=512, lg=100, n_outer<={n_outer}, "
+                 f"n_inner<={args.graph_inner}", r)
+            )  # fmt: skip
         elif name == "peer":
             D = fitted_D
             if D is None:  # the initial dictionary of the estimator (seed 1)
