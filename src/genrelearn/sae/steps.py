@@ -12,7 +12,7 @@ dictionary ``D`` ``(n, m)``, encoder ``E`` ``(m, n)``, Laplacian ``L`` ``(N, N)`
   criterion). Memory is the output plus a handful of block buffers. With the graph term it is
   one block, solved by :func:`~genrelearn.sae.fista.fista_lasso` (about six buffers shaped like
   the codes) or, for large problems, by :func:`~genrelearn.sae.lowmem.fista_lasso_graph_lowmem`
-  (two buffers, about 2.5 times the time per iteration); see ``low_memory``.
+  (three buffers, about twice the flops per iteration); see ``low_memory``.
 * :func:`update_dictionary` (D-step) and :func:`update_encoder` (E-step): FISTA with the
   column-wise projection onto the unit l2 ball, in double precision on the Gram matrices.
 """
@@ -50,7 +50,7 @@ Tensor = torch.Tensor
 
 LOW_MEMORY_BYTES = 4 << 30
 """Above this estimate of the default graph solver's buffers (seven code-sized tensors),
-:func:`sparse_code` switches to the two-buffer solver unless told otherwise."""
+:func:`sparse_code` switches to the three-buffer solver unless told otherwise."""
 
 
 @dataclass
@@ -148,8 +148,8 @@ def sparse_code(
     restart : bool
         Monotone FISTA with function-value restart instead of best-iterate FISTA.
     low_memory : bool, optional
-        With the graph term: solve with two code-sized buffers instead of about seven
-        (:mod:`genrelearn.sae.lowmem`; monotone FISTA with restart, about 2.5 times the time per
+        With the graph term: solve with three code-sized buffers instead of about seven
+        (:mod:`genrelearn.sae.lowmem`; monotone FISTA with restart, about twice the flops per
         iteration). Default: when seven buffers would exceed :data:`LOW_MEMORY_BYTES`.
 
     Returns
