@@ -50,6 +50,13 @@ def validate_config(config, schema_file):
                 "config key 'classify.protocols': fault-filtered is GTZAN's published split "
                 f"and needs dataset.source: gtzan (source is {dataset['source']!r})"
             )
+    else:
+        from genrelearn.data.download import normalize_checksums
+
+        try:
+            normalize_checksums(config["gtzan"]["archive"]["checksums"])
+        except ValueError as err:
+            raise ValueError(f"config key 'gtzan.archive.checksums': {err}") from None
     if dataset["archive"] is not None and dataset["root"] is not None:
         raise ValueError(
             "config keys 'dataset.archive' and 'dataset.root': give one of them (an archive "
