@@ -222,7 +222,7 @@ def _fetch(
                 bar.update(len(chunk))
         received = part.stat().st_size
         if total is not None and received < total:
-            raise http.client.IncompleteRead(b"", total - received)
+            raise ConnectionError(f"connection closed after {received} of {total} bytes")
 
 
 def download(
@@ -285,7 +285,7 @@ def download(
         return dest
     part = dest.with_name(dest.name + ".part")
     failures: list[str] = []
-    mismatches: list[ChecksumError] = []
+    mismatches: list[tuple[str, ChecksumError]] = []
     for url in urls:
         fetched = False
         for attempt in range(retries + 1):
@@ -323,18 +323,19 @@ def download(
             f"downloaded from {url} and kept aside as {aside} for inspection",
         )
         log.error("%s", error)
-        mismatches.append(error)
+        mismatches.append((url, error))
     if mismatches:
+        last = mismatches[-1][1]
         raise ChecksumError(
-            mismatches[-1].path,
-            mismatches[-1].expected,
-            mismatches[-1].actual,
+            last.path,
+            last.expected,
+            last.actual,
             "\n".join(
-                [f"No mirror delivered {dest.name} with the expected checksum:"]
-                + [f"  {m.path}: actual {m.actual}" for m in mismatches]
+                [f"downloaded from {url}, kept aside as {m.path}" for url, m in mismatches]
                 + [
-                    "Nothing was moved into place. If the source legitimately changed, update "
-                    "the checksum in the configuration; otherwise try another mirror."
+                    f"Nothing was moved into place as {dest}. If the source legitimately "
+                    "changed, update the checksum in the configuration; otherwise try "
+                    "another mirror."
                 ]
                 + ([f"Other attempts: {'; '.join(failures)}"] if failures else [])
             ),
