@@ -218,7 +218,7 @@ def evaluate_predefined(
     """Train on ``train``, select C on ``valid``, score the selected SVM once on ``test``.
 
     The scaler is fit on the training vectors only; the selected model is refit on the
-    training vectors alone (not training + validation), as in the published protocol.
+    training vectors alone (not training + validation), as Pons & Serra (2018) did.
 
     Parameters
     ----------
