@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -26,8 +27,13 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args)."""
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args).
+
+    ``env`` adds to (or overrides) the environment of the run.
+    """
     # Test-only: the tiny jobs are dominated by start-up, so run them single-threaded, two at a
     # time, instead of one at a time with both cores (the heavy rules ask for 2 threads).
     single = [
@@ -53,7 +59,14 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
         "config/test.yaml",
         *args,
     ]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        cmd,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env} if env else None,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
