@@ -24,9 +24,10 @@ rule pool_features:
 
 
 rule classify:
-    """Score a linear SVM on the first n genres under one protocol."""
+    """Score a linear SVM on the first n genres under one protocol (or published split)."""
     input:
         vectors="results/{dataset}/classify/{feature}/vectors.npz",
+        split=split_for_protocol,
         code=library_code("classify"),
     output:
         scores="results/{dataset}/classify/{feature}/g{ngenres}/{protocol}/scores.csv",

@@ -6,6 +6,8 @@ rule export_data_macros:
     """Numbers about the dataset and features: counts, durations, frame and window sizes."""
     input:
         tracks="results/{dataset}/tracks.csv",
+        skipped="results/{dataset}/tracks_skipped.csv",
+        split=split_summary_if_used,
         vectors=expand("results/{{dataset}}/classify/{feature}/vectors.npz", feature=FEATURES),
         cqt="results/{dataset}/features/cqt.npz",
         code=library_code("export_data_macros"),
@@ -27,6 +29,8 @@ rule export_data_macros:
         mfcc=config["features"]["mfcc"],
         synth=config["synth"],
         source=config["dataset"]["source"],
+        invalid_clips=config["dataset"]["invalid_clips"],
+        gtzan_checksums=config["gtzan"]["archive"]["checksums"],
     script:
         "../scripts/export_data_macros.py"
 
@@ -65,6 +69,7 @@ rule export_classification:
         summary_keys=classification_keys(),
         thesis=config["classify"]["thesis"],
         grouped=config["classify"]["grouped"],
+        fault_filtered=config["classify"]["fault_filtered"],
         svm=config["classify"]["svm"],
     script:
         "../scripts/export_classification.py"

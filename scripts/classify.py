@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from genrelearn.classify import evaluate
 from genrelearn.io import atomic_path, write_json
 from genrelearn.logs import log_to_file
@@ -23,6 +25,16 @@ def main() -> None:
             list(p.genres),
             p.protocol,
         )
+        subsets = None
+        if snakemake.input.split:
+            split = pd.read_csv(snakemake.input.split).set_index("track_id")["subset"]
+            per_clip = pd.Series(pooled.track_ids).map(split).fillna("").to_numpy()
+            subsets = per_clip[pooled.clip]
+            log.info(
+                "published split: %s clips, %d left out",
+                pd.Series(per_clip[per_clip != ""]).value_counts().to_dict(),
+                int((per_clip == "").sum()),
+            )
         result = evaluate(
             pooled.vectors,
             pooled.labels,
@@ -33,6 +45,7 @@ def main() -> None:
             svm=dict(p.svm),
             seed=p.seed,
             n_jobs=snakemake.threads,
+            subsets=subsets,
         )
         with atomic_path(snakemake.output.scores) as tmp:
             result.scores.to_csv(tmp, index=False, float_format="%.6f")

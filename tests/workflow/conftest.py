@@ -72,11 +72,25 @@ def snakemake_command(*args: str) -> list[str]:
     ]
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args)."""
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args).
+
+    ``env`` adds to (or overrides) the environment of the run; a ``PYTHONPATH`` there comes
+    before the copy's library sources.
+    """
     cmd = snakemake_command(*args)
+    run_env = workflow_env(workdir)
+    for key, value in (env or {}).items():
+        run_env[key] = os.pathsep.join([value, run_env[key]]) if key == "PYTHONPATH" else value
     proc = subprocess.run(
-        cmd, cwd=workdir, env=workflow_env(workdir), capture_output=True, text=True, check=False
+        cmd,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=run_env,
     )
     if check and proc.returncode != 0:
         raise AssertionError(

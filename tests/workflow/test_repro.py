@@ -264,7 +264,8 @@ def test_every_compute_result_has_a_provenance_side_file(tiny_run):
             assert rec["params"]["svm"] == tiny_config()["classify"]["svm"]
         checked += 1
     assert checked >= 30
-    assert {row["rule"] for row in rows} >= compute
+    # every compute rule of the synthetic study (the GTZAN ones do not run here)
+    assert {row["rule"] for row in rows} >= compute - {r for r in compute if "gtzan" in r}
     # The paper stage's exports and figures are cheap derivations: no side files there.
     assert not list((dataset_dir(tiny_run) / "paper").rglob("*.prov.json"))
 
