@@ -55,9 +55,12 @@ paper: install tex
 	$(SNAKEMAKE)
 	@echo "PDF: $$($(BIN)/python -c 'import sys, yaml; c = {}; [c.update(yaml.safe_load(open(f)).get("dataset", {})) for f in sys.argv[1:]]; print("results/" + c.get("name", "synth") + "/paper/paper.pdf")' config/config.yaml $(CONFIG))"
 
-report: install
-	$(SNAKEMAKE) --report report.html
-	@echo "report: report.html"
+# Snakemake's HTML report of the finished study (every figure and table, captioned, by stage),
+# next to its results: results/<dataset>/report.html.
+report: paper
+	@out="$$($(BIN)/python -c 'import sys, yaml; c = {}; [c.update(yaml.safe_load(open(f)).get("dataset", {})) for f in sys.argv[1:]]; print("results/" + c.get("name", "synth") + "/report.html")' config/config.yaml $(CONFIG))"; \
+	$(SNAKEMAKE) --report "$$out"; \
+	echo "report: $$out"
 
 lint: install
 	$(BIN)/snakemake --lint

@@ -2,12 +2,20 @@
 # `snakemake --cores all` (or `make paper`) builds results/<dataset>/paper/paper.pdf.
 # The stages live in rules/; the configuration is validated against config/schema.yaml
 # (in rules/common.smk, before any rule is defined).
+# Rerun policy: config values reach rules through params: (params trigger); each rule also
+# declares its script and the library modules it imports as its `code` input, compared by
+# content (library_code() in rules/common.smk), so editing a module under src/genrelearn
+# reruns exactly the rules that import it. Compute jobs write <output>.prov.json beside
+# each result (genrelearn.provenance).
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
+
+
+report: "paper/captions/workflow.rst"
 
 
 include: "rules/common.smk"

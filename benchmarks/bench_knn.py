@@ -1,10 +1,8 @@
 """Benchmark the kNN-graph backends of :mod:`genrelearn.graph` on realistic CQT frames.
 
-The frames come from the project's own pipeline, not from random vectors: the synthetic
-dataset (:func:`genrelearn.data.synth.generate_dataset`, GTZAN layout) goes through the thesis's
-two-stream CQT (:func:`genrelearn.features.cqt.thesis_cqt`). At the GTZAN size (10 genres x 100
-clips x 30 s) that is 1,288,000 frames of 96 bins, cached as an ``.npy`` under ``--cache-dir``.
-The frames are min-max scaled per bin, as in the thesis.
+The frames come from the project's own pipeline, not from random vectors (:mod:`benchdata`):
+synthetic GTZAN-layout clips of 660,000 samples through the thesis's two-stream CQT, 1,288,000
+frames of 96 bins at the GTZAN size, min-max scaled per bin as in the thesis.
 
 Each backend setting builds the full graph (``k = 11``, self included) in a fresh process, so
 the peak RSS column is that run's own (data included). Recall@10 is measured on ``--queries``
@@ -20,83 +18,23 @@ Example (the GTZAN-size run)::
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import platform
-import resource
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-K = 11
-
-
-def _log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _clip_frames(path: str) -> np.ndarray:
-    import soundfile as sf
-
-    from genrelearn.features.cqt import thesis_cqt
-
-    y, sr = sf.read(path, dtype="float32", always_2d=False)
-    if y.ndim > 1:
-        y = y.mean(axis=1)
-    return thesis_cqt(y, sr)
-
-
-def build_frames(cache_dir: Path, clips_per_genre: int, duration: float, n_jobs: int) -> Path:
-    """Generate the synthetic clips and their CQT frames once; return the cached ``.npy``."""
-    from genrelearn.data.synth import GENRES, generate_dataset
-
-    tag = f"synth_{clips_per_genre}x{duration:.3f}s"
-    out = cache_dir / f"frames_{tag}.npy"
-    if out.exists():
-        return out
-    audio_dir = cache_dir / tag
-    blocks = []
-    ctx = mp.get_context("spawn")
-    for genre in GENRES:
-        t0 = time.perf_counter()
-        meta = generate_dataset(
-            audio_dir,
-            genres=[genre],
-            clips_per_genre=clips_per_genre,
-            duration=duration,
-            n_jobs=n_jobs,
-            progress=False,
-        )
-        t1 = time.perf_counter()
-        paths = [str(audio_dir / p) for p in meta["path"]]
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-            blocks.extend(pool.map(_clip_frames, paths, chunksize=4))
-        _log(f"{genre}: synth {t1 - t0:.0f} s, CQT {time.perf_counter() - t1:.0f} s")
-    frames = np.concatenate(blocks).astype(np.float32)
-    tmp = out.with_suffix(".tmp.npy")
-    np.save(tmp, frames)
-    tmp.replace(out)
-    return out
-
-
-def _peak_rss() -> int:
-    """Peak resident set size of this process image in bytes.
-
-    ``/proc/self/status``'s ``VmHWM`` starts afresh at ``exec``, unlike ``ru_maxrss`` which
-    keeps the high-water mark of the forking parent.
-    """
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from benchdata import (
+    CLIP_SAMPLES,
+    K,
+    build_frames,
+    cpu_seconds,
+    load_average,
+    log,
+    peak_rss,
+    run_in_child,
+)
 
 
 def _child(path: str, backend: str, options: dict[str, Any], threads: int, rows: Any, queries: Any):
@@ -106,25 +44,20 @@ def _child(path: str, backend: str, options: dict[str, Any], threads: int, rows:
     X = np.load(path)
     if rows is not None:
         X = np.ascontiguousarray(X[rows])
-    load0 = os.getloadavg()[0]
-    cpu0 = _cpu_seconds()
+    load0 = load_average()
+    cpu0 = cpu_seconds()
     res = knn_search(X, k=K, backend=backend, n_jobs=threads, seed=1, **options)
-    cpu = _cpu_seconds() - cpu0
+    cpu = cpu_seconds() - cpu0
     ids = res.indices[queries] if queries is not None else None
     return {
         "build": res.build_seconds,
         "total": res.seconds,
         "cpu": cpu,
-        "load": max(load0, os.getloadavg()[0]),
+        "load": max(load0, load_average()),
         "ids": ids,
-        "peak": _peak_rss(),
+        "peak": peak_rss(),
         "options": res.options,
     }
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _truth(path: str, queries: np.ndarray, threads: int):
@@ -140,12 +73,6 @@ def _truth(path: str, queries: np.ndarray, threads: int):
     index.add(X)
     _, ids = index.search(np.ascontiguousarray(X[queries]), K)
     return _put_self_first(ids, queries.astype(np.int64)), time.perf_counter() - t0
-
-
-def _run(fn, *args):
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        return pool.submit(fn, *args).result()
 
 
 def _parse(spec: str, names: tuple[str, ...]) -> list[dict[str, int]]:
@@ -167,8 +94,6 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/genrelearn-bench"))
     ap.add_argument("--clips-per-genre", type=int, default=100)
-    # GTZAN clips are truncated to 660,000 samples (29.93 s): 644 frames per stream.
-    ap.add_argument("--duration", type=float, default=660_000 / 22_050)
     ap.add_argument("--exact-max", type=int, default=200_000, help="largest exact run")
     ap.add_argument("--hnsw", default="16:40:32,24:64:48,32:80:64", help="M:efC:efS,...")
     ap.add_argument("--hnswlib", default="16:40:32", help="M:efC:ef,...")
@@ -178,8 +103,8 @@ def main() -> None:
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    frames_path = build_frames(args.cache_dir, args.clips_per_genre, args.duration, args.threads)
-    _log(f"frames ready ({time.perf_counter() - t0:.0f} s): {frames_path}")
+    frames_path = build_frames(args.cache_dir, args.clips_per_genre, args.threads)
+    log(f"frames ready ({time.perf_counter() - t0:.0f} s): {frames_path}")
 
     from genrelearn.graph import minmax_scale, recall_at_k
 
@@ -196,8 +121,8 @@ def main() -> None:
     np.save(data_path, X)
     del X
     queries = np.sort(rng.choice(n, size=min(args.queries, n), replace=False))
-    truth, t_truth = _run(_truth, str(data_path), queries, args.threads)
-    _log(f"N = {n}, exact ids of {len(queries)} queries in {t_truth:.1f} s")
+    truth, t_truth = run_in_child(_truth, str(data_path), queries, args.threads)
+    log(f"N = {n}, exact ids of {len(queries)} queries in {t_truth:.1f} s")
 
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     plan: list[tuple[str, dict[str, Any]]] = []
@@ -211,7 +136,7 @@ def main() -> None:
             try:
                 import hnswlib  # noqa: F401
             except ImportError:
-                _log("hnswlib not installed: skipped (pip install 'genrelearn[bench]')")
+                log("hnswlib not installed: skipped (pip install 'genrelearn[bench]')")
                 continue
             names = ("M", "ef_construction", "ef_search")
             plan += [("hnswlib", o) for o in _parse(args.hnswlib, names)]
@@ -232,8 +157,8 @@ def main() -> None:
         sub = None
         if backend == "exact" and n > args.exact_max:
             sub = np.sort(rng.choice(n, size=args.exact_max, replace=False))
-        _log(f"running {backend} {opts} on {n if sub is None else len(sub)} rows")
-        out = _run(_child, str(data_path), backend, opts, args.threads, sub,
+        log(f"running {backend} {opts} on {n if sub is None else len(sub)} rows")
+        out = run_in_child(_child, str(data_path), backend, opts, args.threads, sub,
                    queries if sub is None else None)  # fmt: skip
         settings = ", ".join(f"{k}={v}" for k, v in opts.items()) or "faiss IndexFlatL2"
         if out["ids"] is not None:
@@ -252,13 +177,13 @@ def main() -> None:
                 f"| exact | extrapolated x(N/{len(sub):,})^2 | {n:,} | – | – | ~{est:.0f} | 1 "
                 "| – | – | – |"
             )
-        _log(lines[-1])
+        log(lines[-1])
 
     import faiss
 
     print(
         f"\nkNN graph, k={K} (self included), {n:,} x 96 min-max scaled CQT frames of "
-        f"{args.clips_per_genre * 10} synthetic clips x {args.duration:g} s; "
+        f"{args.clips_per_genre * 10} synthetic clips of {CLIP_SAMPLES:,} samples; "
         f"{args.threads} threads; recall@10 on {len(queries)} random rows "
         f"(exact faiss search of those rows: {t_truth:.1f} s).\n"
         f"python {platform.python_version()}, faiss {faiss.__version__}, "

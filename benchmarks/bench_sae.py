@@ -1,11 +1,9 @@
 """Benchmark the structured auto-encoder (:mod:`genrelearn.sae`) at the thesis's sizes.
 
-Data: realistic CQT frames from the project's own pipeline. The synthetic GTZAN-layout dataset
-(:func:`genrelearn.data.synth.generate_dataset`, 10 genres x 100 clips x 30 s) is truncated to
-the thesis's 660,000 samples per clip and goes through the two-stream CQT
-(:func:`genrelearn.features.cqt.thesis_cqt`): 1288 frames of 96 bins per clip, cached as an
-``.npy`` under ``--cache-dir`` (genre order blues, classical, country, ...). Frames are min-max
-scaled per bin over the subset used, as in the thesis.
+Data: realistic CQT frames from the project's own pipeline (:mod:`benchdata`, shared with
+``bench_knn.py``): 1000 synthetic GTZAN-layout clips of 660,000 samples through the thesis's
+two-stream CQT, 1288 frames of 96 bins per clip. Frames are min-max scaled per bin over the
+subset used, as in the thesis.
 
 Settings (each fit runs in a fresh process, so its peak RSS is its own, data included):
 
@@ -21,6 +19,9 @@ Settings (each fit runs in a fresh process, so its peak RSS is its own, data inc
     outer iterations on a 12-core node). Run with ``--full-outer`` outer iterations (capped when
     that is less than the default 50); the table then gives the per-outer-iteration cost and an
     extrapolation, labelled as such.
+(bg) the full set with the graph: m = 512, lg = 100, the K = 11 graph over all 1,288,000
+    frames from faiss HNSW (the ``auto`` backend at this size), ``--graph-outer`` outer
+    iterations: time per outer iteration and peak memory (goal: within 8 GB).
 
 Example::
 
@@ -30,90 +31,19 @@ Example::
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import platform
-import resource
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-CLIP_SAMPLES = 660_000  # the thesis truncates every GTZAN clip to 660,000 samples
-ROWS_PER_CLIP = 1288  # 2 streams x 644 frames
-K = 11
+from benchdata import K, build_frames, frame_subset, log, peak_rss, run_in_child
 
 
-def _log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def _peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _clip_frames(path: str) -> np.ndarray:
-    import soundfile as sf
-
-    from genrelearn.features.cqt import thesis_cqt
-
-    y, sr = sf.read(path, dtype="float32", always_2d=False)
-    if y.ndim > 1:
-        y = y.mean(axis=1)
-    return thesis_cqt(y[:CLIP_SAMPLES], sr)
-
-
-def build_frames(cache_dir: Path, clips_per_genre: int, n_jobs: int) -> Path:
-    """Generate the clips and their CQT frames once; return the cached ``.npy``."""
-    from genrelearn.data.synth import GENRES, generate_dataset
-
-    tag = f"synth_{clips_per_genre}x30s"
-    out = cache_dir / f"sae_frames_{tag}_{CLIP_SAMPLES}.npy"
-    if out.exists():
-        return out
-    audio_dir = cache_dir / tag
-    blocks = []
-    ctx = mp.get_context("spawn")
-    for genre in GENRES:
-        t0 = time.perf_counter()
-        meta = generate_dataset(
-            audio_dir,
-            genres=[genre],
-            clips_per_genre=clips_per_genre,
-            duration=30.0,
-            n_jobs=n_jobs,
-            progress=False,
-        )
-        t1 = time.perf_counter()
-        paths = [str(audio_dir / p) for p in meta["path"]]
-        with ProcessPoolExecutor(max_workers=n_jobs, mp_context=ctx) as pool:
-            blocks.extend(pool.map(_clip_frames, paths, chunksize=4))
-        _log(f"{genre}: synth {t1 - t0:.0f} s, CQT {time.perf_counter() - t1:.0f} s")
-    frames = np.concatenate(blocks).astype(np.float32)
-    if frames.shape[0] != len(GENRES) * clips_per_genre * ROWS_PER_CLIP:
-        raise RuntimeError(f"unexpected frame count {frames.shape}")
-    tmp = out.with_suffix(".tmp.npy")
-    np.save(tmp, frames)
-    tmp.replace(out)
-    return out
-
-
-def subset(frames_path: Path, n_genres: int, clips_per_genre: int, n_frames: int) -> np.ndarray:
-    """Prefix subset ``[:n_genres, :clips, :n_frames per stream]``, min-max scaled per bin."""
-    from genrelearn.graph import minmax_scale
-
-    F = np.load(frames_path, mmap_mode="r")
-    total_clips = F.shape[0] // ROWS_PER_CLIP
-    per_genre = total_clips // 10
-    clips = [g * per_genre + c for g in range(n_genres) for c in range(clips_per_genre)]
-    rows = 2 * n_frames
-    X = np.concatenate([F[c * ROWS_PER_CLIP : c * ROWS_PER_CLIP + rows] for c in clips])
-    return np.ascontiguousarray(minmax_scale(X)[0], dtype=np.float32)
-
-
-def build_graph(X: np.ndarray, cache: Path, threads: int) -> tuple[Path, float]:
+def build_graph(
+    X: np.ndarray, cache: Path, threads: int, backend: str = "exact"
+) -> tuple[Path, float]:
     """The thesis's kNN Laplacian over the rows of ``X`` (cached ``.npz``); build seconds."""
     import scipy.sparse as sp
 
@@ -123,7 +53,7 @@ def build_graph(X: np.ndarray, cache: Path, threads: int) -> tuple[Path, float]:
     if cache.exists():
         return cache, float(timing.read_text()) if timing.exists() else float("nan")
     t0 = time.perf_counter()
-    res = knn_search(X, k=K, backend="exact", n_jobs=threads)
+    res = knn_search(X, k=K, backend=backend, n_jobs=threads, seed=1)
     L = laplacian(adjacency(res), "normalized")
     seconds = time.perf_counter() - t0
     sp.save_npz(cache, L)
@@ -150,7 +80,7 @@ def _fit_child(data: str, lap: str | None, params: dict[str, Any], threads: int)
     h = est.history_
     return {
         "seconds": seconds,
-        "peak": _peak_rss(),
+        "peak": peak_rss(),
         "outer": est.n_iter_,
         "inner_z": int(h["inner_z"].sum()),
         "inner_z_mean": float(h["inner_z_mean"].sum()),
@@ -215,14 +145,8 @@ def _peer_child(data: str, lap: str, D: np.ndarray, n: int, lz, ld, lg, rtol, ma
     out["sae_seconds"] = time.perf_counter() - t0
     out["sae_iter"] = res.n_iter
     out["sae_objective"] = energy_terms(Xt, res.x, Dt, ld=ld, lz=lz, L=Lt, lg=lg)["objective"]
-    out["peak"] = _peak_rss()
+    out["peak"] = peak_rss()
     return out
-
-
-def _run(fn, *args):
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        return pool.submit(fn, *args).result()
 
 
 def _gb(nbytes: float) -> str:
@@ -235,30 +159,41 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/genrelearn-bench"))
     ap.add_argument("--clips-per-genre", type=int, default=100)
-    ap.add_argument("--settings", default="a,a0,peer,b", help="subset of a,a0,peer,b")
+    ap.add_argument("--settings", default="a,a0,peer,b,bg", help="subset of a,a0,peer,b,bg")
     ap.add_argument("--peer-n", type=int, default=149_000, help="frames in the peer comparison")
     ap.add_argument("--full-outer", type=int, default=2, help="outer iterations of (b)")
+    ap.add_argument("--graph-outer", type=int, default=1, help="outer iterations of (bg)")
+    ap.add_argument("--graph-inner", type=int, default=500, help="Z-step cap of (bg)")
     ap.add_argument("--prepare-only", action="store_true")
     args = ap.parse_args()
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     frames_path = build_frames(args.cache_dir, args.clips_per_genre, args.threads)
-    _log(f"frames ready ({time.perf_counter() - t0:.0f} s): {frames_path}")
+    log(f"frames ready ({time.perf_counter() - t0:.0f} s): {frames_path}")
     settings = [s.strip() for s in args.settings.split(",") if s.strip()]
 
     small = args.cache_dir / f"sae_X_5x{args.clips_per_genre}x149.npy"
     if not small.exists():
-        np.save(small, subset(frames_path, 5, args.clips_per_genre, 149))
+        np.save(small, frame_subset(frames_path, 5, args.clips_per_genre, 149))
     lap, graph_seconds = build_graph(
         np.load(small),
         args.cache_dir / f"sae_L_5x{args.clips_per_genre}x149_k{K}.npz",
         args.threads,
     )
-    _log(f"graph ready ({graph_seconds:.0f} s build): {lap}")
+    log(f"graph ready ({graph_seconds:.0f} s build): {lap}")
     full = args.cache_dir / f"sae_X_10x{args.clips_per_genre}x644.npy"
-    if "b" in settings and not full.exists():
-        np.save(full, subset(frames_path, 10, args.clips_per_genre, 644))
+    if ("b" in settings or "bg" in settings) and not full.exists():
+        np.save(full, frame_subset(frames_path, 10, args.clips_per_genre, 644))
+    full_lap, full_graph_seconds = None, float("nan")
+    if "bg" in settings:
+        full_lap, full_graph_seconds = build_graph(
+            np.load(full),
+            args.cache_dir / f"sae_L_10x{args.clips_per_genre}x644_k{K}_hnsw.npz",
+            args.threads,
+            backend="hnsw",
+        )
+        log(f"full graph ready ({full_graph_seconds:.0f} s build): {full_lap}")
     if args.prepare_only:
         return
 
@@ -268,8 +203,8 @@ def main() -> None:
     for name in settings:
         if name in ("a", "a0"):
             lg = 100.0 if name == "a" else 0.0
-            _log(f"({name}) fit 149,000 x 96, m=128, lg={lg:g}")
-            r = _run(
+            log(f"({name}) fit 149,000 x 96, m=128, lg={lg:g}")
+            r = run_in_child(
                 _fit_child, str(small), str(lap) if lg else None, {**thesis, "lg": lg}, args.threads
             )
             if name == "a":
@@ -278,11 +213,24 @@ def main() -> None:
             rows.append((f"({name}) 149,000 x 96, m=128, lg={lg:g}", r))
         elif name == "b":
             n_outer = args.full_outer
-            _log(f"(b) fit 1,288,000 x 96, m=512, no graph, n_outer={n_outer}")
+            log(f"(b) fit 1,288,000 x 96, m=512, no graph, n_outer={n_outer}")
             params = {**thesis, "n_atoms": 512, "lg": 0.0, "n_outer": n_outer}
-            r = _run(_fit_child, str(full), None, params, args.threads)
+            r = run_in_child(_fit_child, str(full), None, params, args.threads)
             print(r["history"].to_string(), file=sys.stderr)
             rows.append((f"(b) 1,288,000 x 96, m=512, lg=0, n_outer<={n_outer}", r))
+        elif name == "bg":
+            n_outer = args.graph_outer
+            log(f"(bg) fit 1,288,000 x 96, m=512, lg=100, n_outer={n_outer}")
+            params = {
+                **thesis, "n_atoms": 512, "lg": 100.0, "n_outer": n_outer,
+                "n_inner": args.graph_inner,
+            }  # fmt: skip
+            r = run_in_child(_fit_child, str(full), str(full_lap), params, args.threads)
+            print(r["history"].to_string(), file=sys.stderr)
+            rows.append(
+                (f"(bg) 1,288,000 x 96, m=512, lg=100, n_outer<={n_outer}, "
+                 f"n_inner<={args.graph_inner}", r)
+            )  # fmt: skip
         elif name == "peer":
             D = fitted_D
             if D is None:  # the initial dictionary of the estimator (seed 1)
@@ -293,8 +241,8 @@ def main() -> None:
                 g = torch.Generator().manual_seed(1)
                 D = project_columns(torch.rand(96, 128, generator=g, dtype=torch.float64), True)
                 D = D.float().numpy()
-            _log(f"(peer) Z-step on {args.peer_n} frames, lg=100: pyunlocbox vs genrelearn.sae")
-            r = _run(
+            log(f"(peer) Z-step on {args.peer_n} frames, lg=100: pyunlocbox vs genrelearn.sae")
+            r = run_in_child(
                 _peer_child,
                 str(small),
                 str(lap),
@@ -315,6 +263,11 @@ def main() -> None:
             f"kNN graph (exact faiss, K={K}) + normalised Laplacian over 149,000 frames: "
             f"{graph_seconds:.0f} s (when it was built; cached since)"
         )
+    if full_graph_seconds == full_graph_seconds:
+        print(
+            f"kNN graph (faiss HNSW, K={K}) + normalised Laplacian over 1,288,000 frames: "
+            f"{full_graph_seconds:.0f} s (when it was built; cached since)"
+        )
     print(
         "\n| setting | time | peak RSS | outer | inner Z (sum of max / mean over blocks) | inner D "
         "| final objective | non-zeros |"
@@ -329,16 +282,19 @@ def main() -> None:
             f"{100 * r['sparsity']:.1f}% |"
         )
     for label, r in rows:
-        if label.startswith("(b)"):
+        if label.startswith(("(b)", "(bg)")):
             h = r["history"]
             per = np.diff(np.r_[0.0, h["seconds"].to_numpy()])
             zmean = h["inner_z_mean"].to_numpy()
             print(
-                f"\n(b) seconds per outer iteration: {', '.join(f'{s:.0f}' for s in per)}; "
+                f"\n{label.split()[0]} seconds per outer iteration: "
+                f"{', '.join(f'{s:.0f}' for s in per)}; "
                 f"inner Z per outer (max / mean over blocks): "
                 f"{', '.join(f'{a}/{b:.0f}' for a, b in zip(h['inner_z'], zmean, strict=True))}; "
                 f"~{per.sum() / zmean.sum():.2f} s per code-step iteration over all frames"
             )
+            if not label.startswith("(b)"):
+                continue
             print(
                 f"(b) EXTRAPOLATION (not measured): 15 outer iterations (the thesis's run) "
                 f"~ {15 * per.mean():.0f} s at the measured mean cost per outer iteration"

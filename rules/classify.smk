@@ -5,6 +5,7 @@ rule pool_features:
     """Aggregate every clip's frames into 2 x n_vectors vectors (the thesis pooling)."""
     input:
         frames="results/{dataset}/features/{feature}.npz",
+        code=library_code("pool_features"),
     output:
         vectors="results/{dataset}/classify/{feature}/vectors.npz",
     log:
@@ -23,9 +24,11 @@ rule pool_features:
 
 
 rule classify:
-    """Score a linear SVM on the first n genres under one protocol."""
+    """Score a linear SVM on the first n genres under one protocol (or published split)."""
     input:
         vectors="results/{dataset}/classify/{feature}/vectors.npz",
+        split=split_for_protocol,
+        code=library_code("classify"),
     output:
         scores="results/{dataset}/classify/{feature}/g{ngenres}/{protocol}/scores.csv",
         summary="results/{dataset}/classify/{feature}/g{ngenres}/{protocol}/summary.json",

@@ -7,6 +7,31 @@ import jsonschema
 import yaml
 
 
+def library_code(script):
+    """scripts/<script>.py and the library modules it imports, directly or not, as input paths.
+
+    Declared as the `code` input of the stage that runs the script, so that a job reruns when
+    the content of its code changes (mtime and checksum, like any input): an edit of a module
+    under src/genrelearn reruns exactly the jobs whose scripts import it, and a checkout that
+    rewrites a file without changing it reruns nothing. Snakemake's own `code` trigger, which
+    compares only the script's mtime, is left out of the default profile's rerun triggers for
+    that reason. The modules are found statically (genrelearn.sources). Paths are relative to
+    the working directory when the workflow lives there, as in a checkout.
+    """
+    import os
+
+    from genrelearn.sources import script_dependencies
+
+    base = Path(workflow.basedir)
+    path = base / "scripts" / f"{script}.py"
+    deps = script_dependencies(path, base / "src")
+    here = Path.cwd().resolve()
+    return [
+        (os.path.relpath(f, here) if f.resolve().is_relative_to(here) else str(f.resolve()))
+        for f in (path, *deps.modules)
+    ]
+
+
 def _key_path(error):
     return ".".join(str(p) for p in error.absolute_path) or "<top level>"
 
@@ -37,6 +62,31 @@ def validate_config(config, schema_file):
             + "\n".join(lines)
             + f"\nFix these keys in your config file; {schema_file} documents every key."
         )
+    dataset = config["dataset"]
+    if dataset["source"] != "gtzan":
+        for key in ("archive", "root", "split_lists"):
+            if dataset[key] is not None:
+                raise ValueError(
+                    f"config key 'dataset.{key}': only used with dataset.source: gtzan "
+                    f"(source is {dataset['source']!r}); remove it or set the source"
+                )
+        if "fault-filtered" in config["classify"]["protocols"]:
+            raise ValueError(
+                "config key 'classify.protocols': fault-filtered is GTZAN's published split "
+                f"and needs dataset.source: gtzan (source is {dataset['source']!r})"
+            )
+    else:
+        from genrelearn.data.download import normalize_checksums
+
+        try:
+            normalize_checksums(config["gtzan"]["archive"]["checksums"])
+        except ValueError as err:
+            raise ValueError(f"config key 'gtzan.archive.checksums': {err}") from None
+    if dataset["archive"] is not None and dataset["root"] is not None:
+        raise ValueError(
+            "config keys 'dataset.archive' and 'dataset.root': give one of them (an archive "
+            "to verify and extract, or an extracted folder), not both"
+        )
     n_genres = len(config["dataset"]["genres"])
     too_big = [n for n in config["classify"]["n_genres"] if n > n_genres]
     if too_big:
@@ -59,16 +109,58 @@ GEN = f"{PAPER}/generated"
 wildcard_constraints:
     dataset=re.escape(DATASET),
     feature="cqt|mel|mfcc",
-    protocol="thesis|grouped",
+    protocol="thesis|grouped|fault-filtered",
+    subset="train|valid|test",
     ngenres=r"\d+",
 
 
 # ---- input functions -------------------------------------------------------------------------
 
 
+SOURCE = config["dataset"]["source"]
+GTZAN_RESOURCES = "resources/gtzan"
+
+
 def audio_root(wildcards):
-    """Folder holding genres/<genre>/..., made by the dataset's source rule."""
-    return f"results/{wildcards.dataset}/audio"
+    """Folder holding genres/<genre>/..., made by the dataset's source rule (or the user's)."""
+    if SOURCE == "synth":
+        return f"results/{wildcards.dataset}/audio"
+    if config["dataset"]["root"] is not None:
+        return config["dataset"]["root"]
+    return f"{GTZAN_RESOURCES}/audio"
+
+
+def gtzan_archive(wildcards):
+    """The archive to extract: the user's copy (dataset.archive) or the downloaded one."""
+    return config["dataset"]["archive"] or f"{GTZAN_RESOURCES}/genres.tar.gz"
+
+
+def gtzan_split_urls(wildcards):
+    return [url.replace("{subset}", wildcards.subset) for url in config["gtzan"]["splits"]["urls"]]
+
+
+def gtzan_split_md5(wildcards):
+    return {"md5": config["gtzan"]["splits"]["md5"][wildcards.subset]}
+
+
+def gtzan_split_lists(wildcards):
+    """The three fault-filtered lists: the user's copies (dataset.split_lists) or downloads."""
+    folder = config["dataset"]["split_lists"] or f"{GTZAN_RESOURCES}/splits"
+    return {s: f"{folder}/{s}_filtered.txt" for s in ("train", "valid", "test")}
+
+
+def split_for_protocol(wildcards):
+    """Published split a protocol is evaluated on (none for the random-split protocols)."""
+    if wildcards.protocol == "fault-filtered":
+        return f"results/{wildcards.dataset}/splits/fault-filtered.csv"
+    return []
+
+
+def split_summary_if_used(wildcards):
+    """Counts of the fault-filtered split, for the paper, when that protocol is run."""
+    if "fault-filtered" in config["classify"]["protocols"]:
+        return f"results/{wildcards.dataset}/splits/fault-filtered.json"
+    return []
 
 
 def feature_params(wildcards):
@@ -84,7 +176,7 @@ def subset_genres(wildcards):
 
 
 def protocol_settings(wildcards):
-    return config["classify"][wildcards.protocol]
+    return config["classify"][wildcards.protocol.replace("-", "_")]
 
 
 # ---- target lists ------------------------------------------------------------------------------
@@ -123,8 +215,6 @@ def generated_paper_inputs():
         f"{GEN}/macros_classify.tex",
         f"{GEN}/table_accuracy.tex",
         f"{GEN}/table_perclass.tex",
-        f"{GEN}/table_synth.tex",
-        f"{GEN}/table_attributes.tex",
         f"{GEN}/fig_spectrograms_cqt.pdf",
         f"{GEN}/fig_spectrograms_mel.pdf",
         f"{GEN}/fig_confusion.pdf",
@@ -135,7 +225,7 @@ def generated_paper_inputs():
         f"{GEN}/fig_sae_atoms.pdf",
         f"{GEN}/fig_sae_sweeps.pdf",
         f"{GEN}/fig_sae_codes.pdf",
-    ]
+    ] + ([f"{GEN}/table_synth.tex", f"{GEN}/table_attributes.tex"] if SOURCE == "synth" else [])
 
 
 # ---- structured auto-encoder experiments ------------------------------------------------------
@@ -250,6 +340,16 @@ def sae_figure_inputs(wildcards):
             "frames": f"results/{wildcards.dataset}/sae/frames.npz",
         },
     }[wildcards.figure]
+
+
+def sweeps_of_figure(wildcards):
+    """The sweeps for the sweep figure, nothing for the others (a sweep edit redraws it only)."""
+    return SWEEPS if wildcards.figure == "sweeps" else {}
+
+
+def example_clip_of_figure(wildcards):
+    """The example clip for the codes figure, none for the others (its edit redraws it only)."""
+    return config["figures"]["example_clip"] if wildcards.figure == "codes" else None
 
 
 def base_graph_files():

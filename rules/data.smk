@@ -1,8 +1,13 @@
-# Data stage: make (or, later, download) the audio in GTZAN's layout, then index and check it.
+# Data stage: make (synth) or download, verify and extract (GTZAN) the audio in GTZAN's layout,
+# then index and check it. GTZAN downloads and their extraction live in resources/gtzan/, shared
+# by every dataset name; dataset.archive / dataset.root / dataset.split_lists replace them by
+# copies the user already has (no network).
 
 
 rule synthesize_dataset:
     """Generate the built-in synthetic genre dataset (deterministic for a given seed)."""
+    input:
+        code=library_code("synthesize_dataset"),
     output:
         audio=directory("results/{dataset}/audio"),
     log:
@@ -26,12 +31,98 @@ rule synthesize_dataset:
         "../scripts/synthesize_dataset.py"
 
 
+rule download_gtzan:
+    """Download genres.tar.gz from the first mirror that delivers it (resumable, verified)."""
+    input:
+        code=library_code("download"),
+    output:
+        file=f"{GTZAN_RESOURCES}/genres.tar.gz",
+    log:
+        f"{GTZAN_RESOURCES}/logs/download_gtzan.log",
+    localrule: True
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=240,
+    params:
+        urls=config["gtzan"]["archive"]["urls"],
+        checksums=config["gtzan"]["archive"]["checksums"],
+        size=config["gtzan"]["archive"]["size"],
+        retries=config["gtzan"]["download"]["retries"],
+        timeout=config["gtzan"]["download"]["timeout"],
+        backoff=config["gtzan"]["download"]["backoff"],
+        hint=(
+            "Check the network or add a mirror to gtzan.archive.urls; with a copy at hand, "
+            "set dataset.archive (or dataset.root) to it instead."
+        ),
+    script:
+        "../scripts/download.py"
+
+
+rule download_gtzan_split:
+    """Download one list of the fault-filtered split (resumable, md5-verified)."""
+    input:
+        code=library_code("download"),
+    output:
+        file=f"{GTZAN_RESOURCES}/splits/{{subset}}_filtered.txt",
+    log:
+        f"{GTZAN_RESOURCES}/logs/download_gtzan_split_{{subset}}.log",
+    localrule: True
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    params:
+        urls=gtzan_split_urls,
+        checksums=gtzan_split_md5,
+        size=None,
+        retries=config["gtzan"]["download"]["retries"],
+        timeout=config["gtzan"]["download"]["timeout"],
+        backoff=config["gtzan"]["download"]["backoff"],
+        hint=(
+            "Check the network or add a mirror to gtzan.splits.urls; with the lists at hand, "
+            "set dataset.split_lists to their folder instead."
+        ),
+    script:
+        "../scripts/download.py"
+
+
+rule extract_gtzan:
+    """Verify the archive's checksum and extract its clips (no links, no paths outside)."""
+    input:
+        archive=gtzan_archive,
+        code=library_code("extract_gtzan"),
+    output:
+        audio=directory(f"{GTZAN_RESOURCES}/audio"),
+    log:
+        f"{GTZAN_RESOURCES}/logs/extract_gtzan.log",
+    benchmark:
+        f"{GTZAN_RESOURCES}/benchmarks/extract_gtzan.tsv"
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    params:
+        checksums=config["gtzan"]["archive"]["checksums"],
+        size=config["gtzan"]["archive"]["size"],
+    script:
+        "../scripts/extract_gtzan.py"
+
+
 rule index_tracks:
     """Decode and check every clip; write the track index."""
     input:
         audio=audio_root,
+        code=library_code("index_tracks"),
     output:
         tracks="results/{dataset}/tracks.csv",
+        skipped="results/{dataset}/tracks_skipped.csv",
     log:
         "results/{dataset}/logs/index_tracks.log",
     conda:
@@ -45,5 +136,30 @@ rule index_tracks:
         sample_rate=config["dataset"]["sample_rate"],
         min_duration=config["dataset"]["min_duration"],
         max_duration=config["dataset"]["max_duration"],
+        invalid_clips=config["dataset"]["invalid_clips"],
     script:
         "../scripts/index_tracks.py"
+
+
+rule gtzan_split:
+    """Verify the fault-filtered lists and assign every indexed clip to train/valid/test."""
+    input:
+        unpack(gtzan_split_lists),
+        tracks="results/{dataset}/tracks.csv",
+        code=library_code("gtzan_split"),
+    output:
+        split="results/{dataset}/splits/fault-filtered.csv",
+        summary="results/{dataset}/splits/fault-filtered.json",
+    log:
+        "results/{dataset}/logs/gtzan_split.log",
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        md5=config["gtzan"]["splits"]["md5"],
+        genres=GENRES,
+    script:
+        "../scripts/gtzan_split.py"

@@ -5,6 +5,7 @@ rule extract_features:
     """Compute one frame feature (cqt, mel or mfcc) for every indexed clip."""
     input:
         tracks="results/{dataset}/tracks.csv",
+        code=library_code("extract_features"),
     output:
         frames="results/{dataset}/features/{feature}.npz",
     log:

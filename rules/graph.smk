@@ -6,6 +6,7 @@ rule sae_frames:
     """CQT frames of the auto-encoder's genre subset, first max_frames of each stream."""
     input:
         frames="results/{dataset}/features/cqt.npz",
+        code=library_code("sae_frames"),
     output:
         frames="results/{dataset}/sae/frames.npz",
     log:
@@ -27,6 +28,7 @@ rule sae_splits:
     """Stratified clip folds of the grouped protocol for learned features."""
     input:
         frames="results/{dataset}/sae/frames.npz",
+        code=library_code("sae_splits"),
     output:
         splits="results/{dataset}/sae/splits.json",
     log:
@@ -50,6 +52,7 @@ rule knn_search:
     input:
         frames="results/{dataset}/sae/frames.npz",
         splits=splits_if_fold,
+        code=library_code("knn_search"),
     output:
         knn="results/{dataset}/graph/{part}/noise~{noise}/knn_k~{k}.npz",
     log:
@@ -77,6 +80,7 @@ rule graph_laplacian:
     """Gaussian weights exp(-d / sigma), max-symmetrisation and the Laplacian."""
     input:
         knn="results/{dataset}/graph/{part}/noise~{noise}/knn_k~{k}.npz",
+        code=library_code("graph_laplacian"),
     output:
         laplacian="results/{dataset}/graph/{part}/noise~{noise}/laplacian_k~{k}.npz",
         stats="results/{dataset}/graph/{part}/noise~{noise}/laplacian_k~{k}.json",

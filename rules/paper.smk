@@ -6,8 +6,11 @@ rule export_data_macros:
     """Numbers about the dataset and features: counts, durations, frame and window sizes."""
     input:
         tracks="results/{dataset}/tracks.csv",
+        skipped="results/{dataset}/tracks_skipped.csv",
+        split=split_summary_if_used,
         vectors=expand("results/{{dataset}}/classify/{feature}/vectors.npz", feature=FEATURES),
         cqt="results/{dataset}/features/cqt.npz",
+        code=library_code("export_data_macros"),
     output:
         macros="results/{dataset}/paper/generated/macros_data.tex",
     log:
@@ -26,6 +29,8 @@ rule export_data_macros:
         mfcc=config["features"]["mfcc"],
         synth=config["synth"],
         source=config["dataset"]["source"],
+        invalid_clips=config["dataset"]["invalid_clips"],
+        gtzan_checksums=config["gtzan"]["archive"]["checksums"],
     script:
         "../scripts/export_data_macros.py"
 
@@ -35,10 +40,19 @@ rule export_classification:
     input:
         summaries=classification_summaries(),
         headline=headline_summary(),
+        code=library_code("export_classification"),
     output:
         macros="results/{dataset}/paper/generated/macros_classify.tex",
-        accuracy="results/{dataset}/paper/generated/table_accuracy.tex",
-        perclass="results/{dataset}/paper/generated/table_perclass.tex",
+        accuracy=report(
+            "results/{dataset}/paper/generated/table_accuracy.tex",
+            caption="../paper/captions/table_accuracy.rst",
+            category="Classification",
+        ),
+        perclass=report(
+            "results/{dataset}/paper/generated/table_perclass.tex",
+            caption="../paper/captions/table_perclass.rst",
+            category="Classification",
+        ),
     log:
         "results/{dataset}/logs/export_classification.log",
     localrule: True
@@ -55,6 +69,7 @@ rule export_classification:
         summary_keys=classification_keys(),
         thesis=config["classify"]["thesis"],
         grouped=config["classify"]["grouped"],
+        fault_filtered=config["classify"]["fault_filtered"],
         svm=config["classify"]["svm"],
     script:
         "../scripts/export_classification.py"
@@ -64,9 +79,18 @@ rule export_synth_table:
     """Tables of the synthetic genres' design (from the generator) and clip attributes."""
     input:
         audio=audio_root,
+        code=library_code("export_synth_table"),
     output:
-        design="results/{dataset}/paper/generated/table_synth.tex",
-        attributes="results/{dataset}/paper/generated/table_attributes.tex",
+        design=report(
+            "results/{dataset}/paper/generated/table_synth.tex",
+            caption="../paper/captions/table_synth.rst",
+            category="Data",
+        ),
+        attributes=report(
+            "results/{dataset}/paper/generated/table_attributes.tex",
+            caption="../paper/captions/table_attributes.rst",
+            category="Data",
+        ),
     log:
         "results/{dataset}/logs/export_synth_table.log",
     localrule: True
@@ -87,6 +111,7 @@ rule plot_spectrograms:
     """One clip per genre as a CQT or log-mel spectrogram."""
     input:
         frames="results/{dataset}/features/{feature}.npz",
+        code=library_code("plot_spectrograms"),
     output:
         figure=report(
             "results/{dataset}/paper/generated/fig_spectrograms_{feature}.pdf",
@@ -116,6 +141,7 @@ rule plot_confusion:
     """Confusion matrix of the headline classifier (all genres, grouped protocol)."""
     input:
         summary=headline_summary(),
+        code=library_code("plot_confusion"),
     output:
         figure=report(
             "results/{dataset}/paper/generated/fig_confusion.pdf",
@@ -145,6 +171,7 @@ rule paper:
         generated=[
             f"results/{{dataset}}/paper/generated/{Path(p).name}" for p in generated_paper_inputs()
         ],
+        code=library_code("build_paper"),
     output:
         pdf=report(
             "results/{dataset}/paper/paper.pdf",
@@ -176,10 +203,19 @@ rule export_sae:
         base_history=f"{RESULTS}/sae/all/{BASE_POINT}/history.csv",
         frames="results/{dataset}/sae/frames.npz",
         published="paper/published/defferrard2015_table.csv",
+        code=library_code("export_sae"),
     output:
         macros="results/{dataset}/paper/generated/macros_sae.tex",
-        thesis="results/{dataset}/paper/generated/table_sae_thesis.tex",
-        sweeps="results/{dataset}/paper/generated/table_sae_sweeps.tex",
+        thesis=report(
+            "results/{dataset}/paper/generated/table_sae_thesis.tex",
+            caption="../paper/captions/table_sae_thesis.rst",
+            category="Structured auto-encoder",
+        ),
+        sweeps=report(
+            "results/{dataset}/paper/generated/table_sae_sweeps.tex",
+            caption="../paper/captions/table_sae_sweeps.rst",
+            category="Structured auto-encoder",
+        ),
     log:
         "results/{dataset}/logs/export_sae.log",
     localrule: True
@@ -206,6 +242,7 @@ rule plot_sae:
     """Figures of the SAE study: convergence, atoms, sweeps, codes of an example clip."""
     input:
         unpack(sae_figure_inputs),
+        code=library_code("plot_sae"),
     output:
         figure=report(
             "results/{dataset}/paper/generated/fig_sae_{figure}.pdf",
@@ -225,8 +262,8 @@ rule plot_sae:
         runtime=5,
     params:
         figure="{figure}",
-        sweeps=SWEEPS,
-        example_clip=config["figures"]["example_clip"],
+        sweeps=sweeps_of_figure,
+        example_clip=example_clip_of_figure,
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_sae.py"

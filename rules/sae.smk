@@ -9,6 +9,7 @@ rule sae_fit:
         frames="results/{dataset}/sae/frames.npz",
         splits=splits_if_fold,
         laplacian=laplacian_of_point,
+        code=library_code("sae_fit"),
     output:
         codes="results/{dataset}/sae/{part}/{point}/codes.npz",
         model="results/{dataset}/sae/{part}/{point}/model.npz",
@@ -40,6 +41,7 @@ rule cqt_codes:
     input:
         frames="results/{dataset}/sae/frames.npz",
         splits=splits_if_fold,
+        code=library_code("cqt_codes"),
     output:
         codes="results/{dataset}/sae/{part}/{point}/codes.npz",
     log:
@@ -64,6 +66,7 @@ rule sae_classify:
     """Pool a point's codes and score the SVM under a protocol."""
     input:
         codes=codes_for_protocol,
+        code=library_code("sae_classify"),
     output:
         scores="results/{dataset}/sae/eval/{point}/{protocol}/scores.csv",
         summary="results/{dataset}/sae/eval/{point}/{protocol}/summary.json",

@@ -2,10 +2,13 @@
 
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from genrelearn.classify import evaluate
 from genrelearn.io import atomic_path, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import load_pooled
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -13,7 +16,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         pooled = load_pooled(snakemake.input.vectors).select(list(p.genres))
         log.info(
             "%d vectors of %d clips, genres %s, protocol %s",
@@ -22,6 +25,16 @@ def main() -> None:
             list(p.genres),
             p.protocol,
         )
+        subsets = None
+        if snakemake.input.split:
+            split = pd.read_csv(snakemake.input.split).set_index("track_id")["subset"]
+            per_clip = pd.Series(pooled.track_ids).map(split).fillna("").to_numpy()
+            subsets = per_clip[pooled.clip]
+            log.info(
+                "published split: %s clips, %d left out",
+                pd.Series(per_clip[per_clip != ""]).value_counts().to_dict(),
+                int((per_clip == "").sum()),
+            )
         result = evaluate(
             pooled.vectors,
             pooled.labels,
@@ -32,6 +45,7 @@ def main() -> None:
             svm=dict(p.svm),
             seed=p.seed,
             n_jobs=snakemake.threads,
+            subsets=subsets,
         )
         with atomic_path(snakemake.output.scores) as tmp:
             result.scores.to_csv(tmp, index=False, float_format="%.6f")

@@ -6,6 +6,7 @@ from genrelearn.features import load_frames, save_frames
 from genrelearn.io import read_json
 from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         splits = read_json(snakemake.input.splits) if snakemake.input.splits else None
         fit_part, test_part = load_part(
             load_frames(snakemake.input.frames),

@@ -64,6 +64,15 @@ def main() -> None:
         macros["ThesisTestPercent"] = f"{100 * p.thesis['test_size']:g}"
         macros["GroupedRepeats"] = str(p.grouped["n_repeats"])
         macros["GroupedFolds"] = str(p.grouped["n_splits"])
+        macros["HasFaultFiltered"] = "1" if "fault-filtered" in p.protocols else "0"
+        grid = [f"{c:g}" for c in p.fault_filtered["C"]]
+        macros["FfCGrid"] = ", ".join(grid[:-1]) + " and " + grid[-1] if len(grid) > 1 else grid[0]
+        for key, s in pairs:
+            if key["protocol"] == "fault-filtered":
+                c = f"{s['selected_C']:g}"
+                macros[macro_name("ff", "c", key["feature"], int(key["n_genres"]))] = c
+                if int(key["n_genres"]) == n_max:
+                    macros[macro_name("ff", "c", key["feature"], "all")] = c
         # Best feature on the largest subset under the first (headline) protocol.
         best = max(p.features, key=lambda f: by_key[(f, n_max, protocol)]["accuracy_mean"])
         macros["BestFeature"] = FEATURE_LABELS.get(best, best)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from genrelearn.features import load_frames
-from genrelearn.io import write_text
+from genrelearn.io import read_json, write_text
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import load_pooled
 from genrelearn.report.macros import format_number, macro_name, render_macros
@@ -30,9 +30,29 @@ def main() -> None:
             "SampleRate": str(int(tracks["sample_rate"].iloc[0])),
             "TotalMinutes": format_number(tracks["duration"].sum() / 60, 1),
         }
+        m["DataIsGtzan"] = "1" if p.source == "gtzan" else "0"
         if p.source == "synth":
             m["SynthSeed"] = str(p.synth["seed"])
             m["SynthSpread"] = format_number(p.synth["spread"], 2)
+        skipped = pd.read_csv(snakemake.input.skipped)
+        m["NumSkippedClips"] = str(len(skipped))
+        m["SkippedClips"] = ", ".join(skipped["track_id"]) if len(skipped) else "none"
+        m["InvalidClipsPolicy"] = p.invalid_clips
+        if p.source == "gtzan":
+            m["GtzanChecksums"] = ", ".join(
+                f"{name} \\texttt{{{digest.lower()}}}"
+                for name, digest in sorted(p.gtzan_checksums.items())
+            )
+        if snakemake.input.split:
+            split = read_json(snakemake.input.split)
+            m.update(
+                FfTrain=str(split["counts"]["train"]),
+                FfValid=str(split["counts"]["valid"]),
+                FfTest=str(split["counts"]["test"]),
+                FfClips=str(sum(split["counts"].values())),
+                FfExcluded=str(split["excluded"]),
+                FfMissing=str(len(split["missing"])),
+            )
 
         cqt = load_frames(snakemake.input.cqt)
         cp = cqt.meta["params"]

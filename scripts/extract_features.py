@@ -7,6 +7,7 @@ import pandas as pd
 from genrelearn.features import save_frames
 from genrelearn.features.extract import extract_features
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         tracks = pd.read_csv(snakemake.input.tracks)
         frames = extract_features(
             tracks,

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from genrelearn.graph import adjacency, laplacian
 from genrelearn.io import atomic_path, write_json
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         with np.load(snakemake.input.knn) as knn:
             indices, distances = knn["indices"], knn["distances"]
         W = adjacency(indices, distances, csigma=p.csigma, self_loops=p.self_loops)

@@ -2,9 +2,10 @@
 
 from typing import TYPE_CHECKING
 
-from genrelearn.data.index import index_tracks
+from genrelearn.data.index import AudioValidationError, build_index
 from genrelearn.io import atomic_path
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -12,17 +13,35 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
-        tracks = index_tracks(
-            snakemake.input.audio,
-            p.genres,
-            sample_rate=p.sample_rate,
-            min_duration=p.min_duration,
-            max_duration=p.max_duration,
-        )
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
+        try:
+            index = build_index(
+                snakemake.input.audio,
+                p.genres,
+                sample_rate=p.sample_rate,
+                min_duration=p.min_duration,
+                max_duration=p.max_duration,
+                invalid=p.invalid_clips,
+            )
+        except AudioValidationError as err:
+            raise AudioValidationError(
+                err.path,
+                f"{err.problem}. To leave invalid clips out instead (they are then listed in "
+                "this log and counted in the paper), set dataset.invalid_clips: skip",
+            ) from err
+        for row in index.skipped.itertuples():
+            log.warning("skipped %s: %s", row.path, row.problem)
         with atomic_path(snakemake.output.tracks) as tmp:
-            tracks.to_csv(tmp, index=False)
-        log.info("indexed %d clips: %s", len(tracks), tracks.groupby("genre").size().to_dict())
+            index.tracks.to_csv(tmp, index=False)
+        with atomic_path(snakemake.output.skipped) as tmp:
+            index.skipped.to_csv(tmp, index=False)
+        tracks = index.tracks
+        log.info(
+            "indexed %d clips: %s; %d invalid clips skipped",
+            len(tracks),
+            tracks.groupby("genre").size().to_dict(),
+            len(index.skipped),
+        )
 
 
 main()

@@ -9,6 +9,7 @@ from genrelearn.graph import knn_search
 from genrelearn.io import atomic_path, read_json
 from genrelearn.learned import load_part
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         splits = read_json(snakemake.input.splits) if snakemake.input.splits else None
         part, _ = load_part(
             load_frames(snakemake.input.frames), p.fold, splits, float(p.noise), p.noise_seed

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import pool_frameset, save_pooled
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         pooled = pool_frameset(load_frames(snakemake.input.frames), p.n_vectors, p.method)
         save_pooled(snakemake.output.vectors, pooled)
         log.info(

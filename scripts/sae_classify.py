@@ -7,6 +7,7 @@ from genrelearn.features import load_frames
 from genrelearn.io import atomic_path, write_json
 from genrelearn.learned import classifier_scaling, evaluate_folds, pooled_codes, split_parts
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -16,7 +17,7 @@ def main() -> None:
     p = snakemake.params
     point = dict(p.point)
     scaling = classifier_scaling(point["model"])
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         if p.protocol == "thesis":
             pooled = pooled_codes(load_frames(snakemake.input.codes[0]), point["n_vectors"])
             result = evaluate(

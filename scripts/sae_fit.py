@@ -7,8 +7,10 @@ import scipy.sparse as sp
 
 from genrelearn.features import load_frames, save_frames
 from genrelearn.io import atomic_path, read_json
-from genrelearn.learned import join_parts, load_part, make_autoencoder, recode
+from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
+from genrelearn.sae.study import make_autoencoder, recode
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 def main() -> None:
     p = snakemake.params
     point = dict(p.point)
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         splits = read_json(snakemake.input.splits) if snakemake.input.splits else None
         fit_part, test_part = load_part(
             load_frames(snakemake.input.frames), p.fold, splits, float(point["noise"]), p.noise_seed

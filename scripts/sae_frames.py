@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames, save_frames
 from genrelearn.learned import sae_frames
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         frames = sae_frames(load_frames(snakemake.input.frames), p.genres, p.max_frames)
         save_frames(snakemake.output.frames, frames)
         log.info(

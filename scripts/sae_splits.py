@@ -6,6 +6,7 @@ from genrelearn.features import load_frames
 from genrelearn.io import write_json
 from genrelearn.learned import clip_folds
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         frames = load_frames(snakemake.input.frames)
         folds = clip_folds(frames, p.n_repeats, p.n_splits, p.seed)
         write_json(snakemake.output.splits, folds)

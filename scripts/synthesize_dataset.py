@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from genrelearn.data.synth import generate_dataset
 from genrelearn.logs import log_to_file
+from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -11,7 +12,7 @@ if TYPE_CHECKING:
 
 def main() -> None:
     p = snakemake.params
-    with log_to_file(snakemake.log[0]) as log:
+    with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         log.info(
             "generating %d genres x %d clips x %.1f s (seed %d, spread %g)",
             len(p.genres),

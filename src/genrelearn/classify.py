@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 
-from genrelearn.protocols import TRANSDUCTIVE, Split, make_splits
+from genrelearn.protocols import PREDEFINED, TRANSDUCTIVE, Split, make_splits, predefined_split
 
 SCALERS = ("minmax", "none")
 
@@ -51,17 +51,22 @@ class Evaluation:
         Confusion matrix of the vectors summed over all splits (rows: true class).
     classes : list of str
         Class names in matrix order.
+    extra : dict
+        Protocol-specific facts copied into the summary (e.g. the hyper-parameters selected
+        on a validation set).
     """
 
     scores: pd.DataFrame
     confusion: np.ndarray
     classes: list[str]
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Mean and std of the scores (in %), and per-class precision, recall and F1."""
         acc = self.scores["accuracy"].to_numpy() * 100
         clip_acc = self.scores["clip_accuracy"].to_numpy() * 100
         return {
+            **self.extra,
             "accuracy_mean": float(acc.mean()),
             "accuracy_std": float(acc.std()),
             "clip_accuracy_mean": float(clip_acc.mean()),
@@ -143,6 +148,7 @@ def evaluate(
     svm: Mapping[str, Any] | None = None,
     seed: int = 1,
     n_jobs: int = 1,
+    subsets: np.ndarray | None = None,
 ) -> Evaluation:
     """Evaluate the SVM on pooled vectors under ``protocol``.
 
@@ -155,9 +161,10 @@ def evaluate(
     clips : numpy.ndarray
         Clip of each vector (groups for the ``grouped`` protocol and for voting).
     protocol : str
-        ``thesis`` or ``grouped`` (see :mod:`genrelearn.protocols`).
+        ``thesis``, ``grouped`` or ``fault-filtered`` (see :mod:`genrelearn.protocols`).
     settings : mapping
-        The protocol's split settings.
+        The protocol's split settings; for ``fault-filtered``, ``C``: the values of the SVM's
+        C tried on the validation set.
     scaling : str
         ``minmax`` or ``none``. Under a transductive protocol the scaler is fit once on all
         vectors, as in the thesis; otherwise on each training set only.
@@ -167,11 +174,20 @@ def evaluate(
         Seed of the splits.
     n_jobs : int
         Splits fitted in parallel.
+    subsets : numpy.ndarray, optional
+        For a predefined split (``fault-filtered``): ``train``, ``valid``, ``test`` or ``""``
+        (left out) per vector.
 
     Returns
     -------
     Evaluation
     """
+    if protocol in PREDEFINED:
+        if subsets is None:
+            raise ValueError(f"protocol {protocol} needs the subset of every vector")
+        return evaluate_predefined(
+            vectors, labels, clips, subsets, settings["C"], scaling, svm, n_jobs
+        )
     classes = sorted(set(labels))
     y = np.searchsorted(classes, np.asarray(labels))
     X = np.asarray(vectors, dtype=np.float64)
@@ -187,3 +203,62 @@ def evaluate(
     rows = [r for r, _ in results]
     confusion = np.sum([c for _, c in results], axis=0)
     return Evaluation(pd.DataFrame(rows), confusion.astype(np.int64), classes)
+
+
+def evaluate_predefined(
+    vectors: np.ndarray,
+    labels: Sequence[str],
+    clips: np.ndarray,
+    subsets: np.ndarray,
+    c_values: Sequence[float],
+    scaling: str = "minmax",
+    svm: Mapping[str, Any] | None = None,
+    n_jobs: int = 1,
+) -> Evaluation:
+    """Train on ``train``, select C on ``valid``, score the selected SVM once on ``test``.
+
+    The scaler is fit on the training vectors only; the selected model is refit on the
+    training vectors alone (not training + validation), as Pons & Serra (2018) did.
+
+    Parameters
+    ----------
+    vectors, labels, clips, scaling, svm, n_jobs
+        As for :func:`evaluate`.
+    subsets : numpy.ndarray
+        ``train``, ``valid``, ``test`` or ``""`` (left out) per vector.
+    c_values : sequence of float
+        Values of C tried; ties go to the first in the list.
+
+    Returns
+    -------
+    Evaluation
+        One score row (``repeat`` 0, ``fold`` 0) on the test set; ``extra`` holds the selected
+        C, the validation accuracy of every C and the clip counts of the subsets.
+    """
+    if not len(c_values):
+        raise ValueError("no value of C to select from")
+    classes = sorted(set(labels))
+    y = np.searchsorted(classes, np.asarray(labels))
+    X = np.asarray(vectors, dtype=np.float64)
+    clips = np.asarray(clips)
+    train, valid, test = predefined_split(subsets)
+    base = dict(svm or {})
+    candidates = [make_classifier(scaling, {**base, "C": float(c)}) for c in c_values]
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(fit_and_score)(model, X, y, clips, (0, i, train, valid), len(classes))
+        for i, model in enumerate(candidates)
+    )
+    valid_acc = [row["accuracy"] for row, _ in results]
+    best = int(np.argmax(valid_acc))
+    row, confusion = fit_and_score(candidates[best], X, y, clips, (0, 0, train, test), len(classes))
+    extra = {
+        "selected_C": float(c_values[best]),
+        "valid_accuracy": {
+            f"{float(c):g}": 100 * a for c, a in zip(c_values, valid_acc, strict=True)
+        },
+        "subset_clips": {
+            name: int(len(np.unique(clips[idx])))
+            for name, idx in (("train", train), ("valid", valid), ("test", test))
+        },
+    }
+    return Evaluation(pd.DataFrame([row]), confusion.astype(np.int64), classes, extra)

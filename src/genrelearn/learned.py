@@ -79,26 +79,6 @@ def part_frames(
     )
 
 
-def make_autoencoder(params: Mapping[str, Any], solver: Mapping[str, Any], n_jobs: int = 1):
-    """A :class:`~genrelearn.sae.StructuredAutoEncoder` for a point and the solver settings."""
-    from genrelearn.sae import StructuredAutoEncoder
-
-    return StructuredAutoEncoder(
-        n_atoms=int(params["n_atoms"]),
-        ld=float(params["ld"]),
-        lz=float(params["lz"]),
-        lg=float(params["lg"]),
-        le=float(params["le"]),
-        rtol=float(params["rtol"]),
-        n_inner=int(solver["n_inner"]),
-        n_outer=int(solver["n_outer"]),
-        step=str(solver["step"]),
-        device=str(solver["device"]),
-        seed=int(solver["seed"]),
-        n_jobs=n_jobs,
-    )
-
-
 def pooled_codes(codes: FrameSet, n_vectors: int) -> PooledSet:
     """Pool codes (or frames) with the thesis's sum of absolute values per window."""
     return pool_frameset(codes, int(n_vectors), "sum_abs")
@@ -179,29 +159,3 @@ def split_parts(codes: FrameSet) -> tuple[FrameSet, FrameSet]:
     """Inverse of :func:`join_parts`: the training and the held-out clips' codes."""
     n_train = int(codes.meta["n_train_clips"])
     return codes.take(np.arange(n_train)), codes.take(np.arange(n_train, codes.n_clips))
-
-
-def recode(model: Any, X: np.ndarray, Z0: np.ndarray) -> np.ndarray:
-    """Sparse codes of ``X`` with the fitted dictionary fixed and no graph, from ``Z0``.
-
-    This is ``model.transform(X, method="lasso")`` warm-started from ``Z0`` (e.g. the codes
-    learned jointly with the dictionary), which converges in a few iterations instead of
-    hundreds from zero.
-    """
-    import torch
-
-    from genrelearn.sae import sparse_code
-
-    result = sparse_code(
-        torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)),
-        torch.from_numpy(np.ascontiguousarray(model.dictionary_, dtype=np.float32)),
-        model.lz,
-        model.ld,
-        E=None if model.encoder_ is None else torch.from_numpy(model.encoder_),
-        le=model.le or 0.0,
-        Z0=torch.from_numpy(np.ascontiguousarray(Z0, dtype=np.float32)),
-        step=model.step,
-        rtol=model.rtol,
-        max_iter=model.n_inner,
-    )
-    return result.x.cpu().numpy()

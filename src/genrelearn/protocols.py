@@ -8,6 +8,10 @@
 ``grouped``
     The honest protocol: ``n_repeats`` rounds of stratified K-fold grouped by clip, every learned
     step (here the scaler) fit on the training folds only.
+``fault-filtered``
+    GTZAN only: the published train/valid/test split of Kereliuk et al. (2015), artists
+    disjoint and faulty clips left out. Hyper-parameters are selected on ``valid`` after
+    training on ``train``, and the selected model is scored once on ``test``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import ShuffleSplit, StratifiedGroupKFold
 
-PROTOCOLS = ("thesis", "grouped")
+PROTOCOLS = ("thesis", "grouped", "fault-filtered")
+#: Protocols given by a fixed, published split rather than by random splits.
+PREDEFINED = frozenset({"fault-filtered"})
 #: Protocols that fit the scaler (and, later, graphs and dictionaries) on all data.
 TRANSDUCTIVE = frozenset({"thesis"})
 
@@ -64,6 +70,30 @@ def grouped_splits(
     return splits
 
 
+def predefined_split(subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of the ``train``, ``valid`` and ``test`` samples of a published split.
+
+    Parameters
+    ----------
+    subsets : numpy.ndarray
+        Subset of every sample: ``train``, ``valid``, ``test``, or anything else (for example
+        an empty string) for a sample the split leaves out.
+
+    Raises
+    ------
+    ValueError
+        If a subset is empty.
+    """
+    subsets = np.asarray(subsets)
+    out = tuple(np.flatnonzero(subsets == name) for name in ("train", "valid", "test"))
+    empty = [
+        name for name, idx in zip(("train", "valid", "test"), out, strict=True) if not len(idx)
+    ]
+    if empty:
+        raise ValueError(f"the predefined split has no {' or '.join(empty)} samples")
+    return out
+
+
 def make_splits(
     protocol: str,
     labels: np.ndarray,
@@ -88,4 +118,6 @@ def make_splits(
             n_splits=int(settings["n_splits"]),
             seed=seed,
         )
+    if protocol in PREDEFINED:
+        raise ValueError(f"{protocol} is a predefined split: use predefined_split")
     raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")

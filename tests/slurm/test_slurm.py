@@ -49,6 +49,7 @@ _spec.loader.exec_module(_profile_tests)
 rule_names = _profile_tests.workflow_rules
 copy_workflow = _profile_tests.workflow_helpers.copy_workflow
 local_snakemake = _profile_tests.workflow_helpers.snakemake
+workflow_env = _profile_tests.workflow_helpers.workflow_env
 tiny_config = _profile_tests.workflow_helpers.tiny_config
 
 
@@ -164,8 +165,15 @@ def run_on_slurm(workdir: Path, env, overlay: str, *args: str, timeout: int) -> 
     cmd += ["--profile", overlay, "--configfile", "config/test.yaml", *args]
     log = workdir / "snakemake-slurm.log"
     with log.open("w") as out:
+        # The copy's environment (its library first on PYTHONPATH), which sbatch --export=ALL
+        # hands on to the jobs.
         proc = subprocess.Popen(
-            cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=workdir,
+            env={**workflow_env(workdir), "SLURM_CONF": env["SLURM_CONF"]},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             rc = proc.wait(timeout=timeout)

@@ -58,3 +58,26 @@ def test_missing_genre_folder(tmp_path):
     make_tree(tmp_path)
     with pytest.raises(FileNotFoundError, match="jazz"):
         find_clips(tmp_path, ["blues", "jazz"])
+
+
+def test_invalid_clips_fail_or_are_skipped_by_policy(tmp_path):
+    from genrelearn.data.index import build_index
+
+    make_tree(tmp_path)
+    write(tmp_path / "genres" / "rock" / "rock.00002.au", seconds=1.0)
+    bad = tmp_path / "genres" / "blues" / "blues.00001.wav"
+    bad.write_bytes(bad.read_bytes()[:30])
+    with pytest.raises(AudioValidationError, match=r"blues\.00001\.wav: cannot be decoded"):
+        build_index(tmp_path, ["blues", "rock"], SR)
+    index = build_index(tmp_path, ["blues", "rock"], SR, invalid="skip")
+    assert list(index.tracks["track_id"]) == [
+        "blues.00000",
+        "rock.00000",
+        "rock.00001",
+        "rock.00002",
+    ]
+    assert list(index.skipped["track_id"]) == ["blues.00001"]
+    assert "cannot be decoded" in index.skipped["problem"].iloc[0]
+    (tmp_path / "genres" / "blues" / "blues.00000.wav").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="every clip of blues is invalid"):
+        build_index(tmp_path, ["blues", "rock"], SR, invalid="skip")

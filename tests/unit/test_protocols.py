@@ -80,3 +80,32 @@ def test_per_class_report_from_confusion():
     assert report["b"]["f1"] == pytest.approx(2 * (9 / 11) * 0.9 / (9 / 11 + 0.9))
     assert report["macro avg"]["recall"] == pytest.approx(0.85)
     assert report["weighted avg"]["support"] == 20
+
+
+def test_fault_filtered_selects_c_on_valid_and_scores_test_once():
+    from genrelearn.protocols import predefined_split
+
+    rng = np.random.default_rng(0)
+    n_clips, per_clip = 24, 4
+    genres = np.array(["a", "b"] * (n_clips // 2))
+    centres = {"a": np.zeros(3), "b": np.ones(3)}
+    clips = np.repeat(np.arange(n_clips), per_clip)
+    X = np.stack([centres[genres[c]] + 0.3 * rng.standard_normal(3) for c in clips])
+    per_clip_subset = np.array((["train"] * 4 + ["valid"] * 2 + ["test"] * 2) * 3)
+    per_clip_subset[-2:] = ""  # left out by the split
+    result = evaluate(
+        X,
+        genres[clips],
+        clips,
+        "fault-filtered",
+        {"C": [0.001, 1.0, 100.0]},
+        subsets=per_clip_subset[clips],
+    )
+    summary = result.summary()
+    assert summary["n_splits"] == 1 and summary["accuracy_std"] == 0
+    assert summary["selected_C"] in (0.001, 1.0, 100.0)
+    assert set(summary["valid_accuracy"]) == {"0.001", "1", "100"}
+    assert summary["subset_clips"] == {"train": 12, "valid": 6, "test": 4}
+    assert result.scores["n_test"].iloc[0] == 4 * per_clip
+    with pytest.raises(ValueError, match="no valid samples"):
+        predefined_split(np.array(["train", "test"]))

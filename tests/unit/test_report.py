@@ -83,3 +83,16 @@ def test_atomic_write_leaves_no_temp_file_and_normal_permissions(tmp_path):
             tmp.write_text("half")
             raise RuntimeError("boom")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tex"]
+
+
+def test_published_split_shows_its_single_accuracy_without_spread():
+    pairs = [
+        ({"feature": "cqt", "n_genres": 10, "protocol": "grouped"}, summary(60.0, 1.2)),
+        (
+            {"feature": "cqt", "n_genres": 10, "protocol": "fault-filtered"},
+            {**summary(52.4137, 0.0), "n_splits": 1},
+        ),
+    ]
+    frame = accuracy_frame(pairs)
+    assert frame.loc[("CQT", "fault-filtered"), "10 genres"] == "52.4"
+    assert frame.loc[("CQT", "grouped"), "10 genres"] == "60.0 +- 1.2"

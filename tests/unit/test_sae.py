@@ -120,11 +120,14 @@ def test_inner_solvers_never_increase(data, lap):
 # --------------------------------------------------------------------------- 2. lasso optimality
 
 
-@pytest.mark.parametrize("lg", [0.0, 20.0])
-def test_sparse_code_optimality_conditions(data, lap, lg):
+@pytest.mark.parametrize(("lg", "low_memory"), [(0.0, None), (20.0, False), (20.0, True)])
+def test_sparse_code_optimality_conditions(data, lap, lg, low_memory):
     X = torch.from_numpy(data).double()
     D, lz, ld = _dict(), 1.0, 10.0
-    res = sparse_code(X, D, lz, ld, L=lap if lg else None, lg=lg, rtol=0, max_iter=3000)
+    res = sparse_code(
+        X, D, lz, ld, L=lap if lg else None, lg=lg, rtol=0, max_iter=3000,
+        low_memory=low_memory, rows=64,
+    )  # fmt: skip
     Z = res.x
     L = to_torch_csr(lap, "cpu", torch.float64)
     g = code_gradient(X, Z, D, ld, L=L, lg=lg)
@@ -138,8 +141,8 @@ def test_sparse_code_optimality_conditions(data, lap, lg):
 # --------------------------------------------------------------------------- 3. vs pyunlocbox
 
 
-@pytest.mark.parametrize("lg", [0.0, 20.0])
-def test_sparse_code_matches_pyunlocbox(data, lap, lg):
+@pytest.mark.parametrize(("lg", "low_memory"), [(0.0, None), (20.0, False), (20.0, True)])
+def test_sparse_code_matches_pyunlocbox(data, lap, lg, low_memory):
     pytest.importorskip("pyunlocbox")
     from pyunlocbox import acceleration, functions, solvers
 
@@ -170,8 +173,9 @@ def test_sparse_code_matches_pyunlocbox(data, lap, lg):
     f_ref = f_l1.eval(Z_ref) + f_smooth.eval(Z_ref)
 
     res = sparse_code(
-        torch.from_numpy(X), Dt, lz, ld, L=Ls if lg else None, lg=lg, rtol=1e-12, max_iter=4000
-    )
+        torch.from_numpy(X), Dt, lz, ld, L=Ls if lg else None, lg=lg, rtol=1e-12, max_iter=4000,
+        low_memory=low_memory, rows=64,
+    )  # fmt: skip
     L_t = to_torch_csr(Ls, "cpu", torch.float64)
     ours = energy_terms(torch.from_numpy(X), res.x, Dt, ld=ld, lz=lz, L=L_t, lg=lg)["objective"]
     assert ours == pytest.approx(res.objective, rel=1e-9)
@@ -179,8 +183,9 @@ def test_sparse_code_matches_pyunlocbox(data, lap, lg):
     assert abs(ours - f_ref) / f_ref < 1e-6  # both run to convergence
     # The float32 solver at the default tolerance lands close too.
     res32 = sparse_code(
-        torch.from_numpy(data), Dt, lz, ld, L=Ls if lg else None, lg=lg, rtol=1e-5, max_iter=500
-    )
+        torch.from_numpy(data), Dt, lz, ld, L=Ls if lg else None, lg=lg, rtol=1e-5, max_iter=500,
+        low_memory=low_memory, rows=64,
+    )  # fmt: skip
     assert res32.objective == pytest.approx(f_ref, rel=1e-3)
 
 
@@ -410,6 +415,35 @@ def test_sklearn_api(data):
 
 
 # --------------------------------------------------------------------------- solver units
+
+
+def test_low_memory_graph_solver(data, lap, monkeypatch):
+    """The three-buffer graph solver: same optimum, never worse than its start, auto switch."""
+    import genrelearn.sae.steps as steps
+    from genrelearn.sae.objective import graph_form
+
+    X = torch.from_numpy(data)
+    D = _dict().float()
+    kw = dict(L=lap, lg=50.0, rtol=1e-7, max_iter=2000)
+    fast = sparse_code(X, D, 1.0, 10.0, low_memory=False, **kw)
+    lean = sparse_code(X, D, 1.0, 10.0, low_memory=True, rows=37, **kw)
+    assert lean.objective == pytest.approx(fast.objective, rel=1e-5)
+    assert lean.objective < lean.initial_objective
+    L_t = to_torch_csr(lap, "cpu", torch.float32)
+    terms = energy_terms(X, lean.x, D, ld=10.0, lz=1.0, L=L_t, lg=50.0)
+    assert terms["objective"] == pytest.approx(lean.objective, rel=1e-5)
+    # A warm start at the optimum is not left for a worse point.
+    again = sparse_code(X, D, 1.0, 10.0, Z0=lean.x, low_memory=True, rows=37, **kw)
+    assert again.objective <= lean.objective * (1 + 1e-6)
+    # The default switches to it above LOW_MEMORY_BYTES, with identical results.
+    monkeypatch.setattr(steps, "LOW_MEMORY_BYTES", 0)
+    auto = sparse_code(X, D, 1.0, 10.0, rows=37, **kw)
+    assert torch.equal(auto.x, lean.x)
+    # <Z, L Z> by row blocks equals the one-shot product.
+    Z = lean.x.double()
+    L64 = to_torch_csr(lap, "cpu", torch.float64)
+    whole = float((Z * torch.sparse.mm(L64, Z)).sum())
+    assert graph_form(L64, Z, rows=29) == pytest.approx(whole, rel=1e-12)
 
 
 def test_fista_generic_and_specialised_agree(data):

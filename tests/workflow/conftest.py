@@ -1,7 +1,13 @@
-"""Fixtures that run the real workflow, in a copy of the repository, on the tiny config."""
+"""Fixtures that run the real workflow, in a copy of the repository, on the tiny config.
+
+The copy includes the library sources (``src/``): every rule declares the modules its script
+imports as inputs, and the jobs of a copy import the library from the copy (``PYTHONPATH``),
+so that a test can edit a module there and see exactly the jobs that rerun.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -12,7 +18,7 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-WORKFLOW_FILES = ("Snakefile", "rules", "scripts", "config", "envs", "paper", "profiles")
+WORKFLOW_FILES = ("Snakefile", "rules", "scripts", "src", "config", "envs", "paper", "profiles")
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -20,14 +26,25 @@ def copy_workflow(dest: Path) -> Path:
     for name in WORKFLOW_FILES:
         src = REPO / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
         else:
             shutil.copy2(src, dest / name)
     return dest
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args)."""
+def workflow_env(workdir: Path) -> dict[str, str]:
+    """Environment of a Snakemake run in ``workdir``: the library imported from its copy."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(workdir / "src"), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    return env
+
+
+def snakemake_command(*args: str) -> list[str]:
+    """``python -m snakemake`` on the tiny config (+ extra args), as the tests run it."""
     # Test-only: the tiny jobs are dominated by start-up, so run them single-threaded, two at a
     # time, instead of one at a time with both cores (the heavy rules ask for 2 threads).
     single = [
@@ -41,7 +58,7 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
             "sae_classify",
         )
     ]
-    cmd = [
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -53,7 +70,28 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
         "config/test.yaml",
         *args,
     ]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, check=False)
+
+
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m snakemake`` in ``workdir`` on the tiny config (+ extra args).
+
+    ``env`` adds to (or overrides) the environment of the run; a ``PYTHONPATH`` there comes
+    before the copy's library sources.
+    """
+    cmd = snakemake_command(*args)
+    run_env = workflow_env(workdir)
+    for key, value in (env or {}).items():
+        run_env[key] = os.pathsep.join([value, run_env[key]]) if key == "PYTHONPATH" else value
+    proc = subprocess.run(
+        cmd,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=run_env,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(
             f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"

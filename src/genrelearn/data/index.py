@@ -131,6 +131,91 @@ def find_clips(root: str | Path, genres: Sequence[str]) -> list[tuple[str, str, 
     return clips
 
 
+@dataclass
+class TrackIndex:
+    """The clips that passed :func:`validate_clip`, and those left out under ``skip``.
+
+    Attributes
+    ----------
+    tracks : pandas.DataFrame
+        See :func:`index_tracks`.
+    skipped : pandas.DataFrame
+        ``track_id``, ``genre``, ``path``, ``problem`` of every invalid clip left out.
+    """
+
+    tracks: pd.DataFrame
+    skipped: pd.DataFrame
+
+
+INVALID_POLICIES = ("fail", "skip")
+
+
+def build_index(
+    root: str | Path,
+    genres: Sequence[str],
+    sample_rate: int,
+    channels: int = 1,
+    min_duration: float = 0.0,
+    max_duration: float = float("inf"),
+    invalid: str = "fail",
+) -> TrackIndex:
+    """Validate every clip; stop at the first invalid one, or leave invalid ones out.
+
+    Parameters
+    ----------
+    root, genres, sample_rate, channels, min_duration, max_duration
+        As for :func:`index_tracks`.
+    invalid : str
+        ``fail`` raises at the first invalid clip; ``skip`` leaves invalid clips out of the
+        index and lists them in :attr:`TrackIndex.skipped`.
+
+    Returns
+    -------
+    TrackIndex
+
+    Raises
+    ------
+    AudioValidationError
+        Under ``fail``, at the first invalid clip.
+    ValueError
+        For an unknown policy, or when ``skip`` leaves a genre without any clip.
+    """
+    if invalid not in INVALID_POLICIES:
+        raise ValueError(f"unknown policy for invalid clips {invalid!r}; use {INVALID_POLICIES}")
+    rows, skipped = [], []
+    for track_id, genre, path in find_clips(root, genres):
+        try:
+            info = validate_clip(path, sample_rate, channels, min_duration, max_duration)
+        except AudioValidationError as err:
+            if invalid == "fail":
+                raise
+            skipped.append(
+                {"track_id": track_id, "genre": genre, "path": str(path), "problem": err.problem}
+            )
+            continue
+        rows.append(
+            {
+                "track_id": track_id,
+                "genre": genre,
+                "path": str(path),
+                "duration": round(info.duration, 6),
+                "sample_rate": info.sample_rate,
+                "channels": info.channels,
+                "frames": info.frames,
+            }
+        )
+    columns = ["track_id", "genre", "path", "duration", "sample_rate", "channels", "frames"]
+    tracks = pd.DataFrame(rows, columns=columns)
+    empty = sorted(set(genres) - set(tracks["genre"]))
+    if empty:
+        raise ValueError(
+            f"{root}: every clip of {', '.join(empty)} is invalid; nothing is left to study"
+        )
+    return TrackIndex(
+        tracks, pd.DataFrame(skipped, columns=["track_id", "genre", "path", "problem"])
+    )
+
+
 def index_tracks(
     root: str | Path,
     genres: Sequence[str],
@@ -152,18 +237,4 @@ def index_tracks(
     AudioValidationError
         At the first clip that fails :func:`validate_clip`.
     """
-    rows = []
-    for track_id, genre, path in find_clips(root, genres):
-        info = validate_clip(path, sample_rate, channels, min_duration, max_duration)
-        rows.append(
-            {
-                "track_id": track_id,
-                "genre": genre,
-                "path": str(path),
-                "duration": round(info.duration, 6),
-                "sample_rate": info.sample_rate,
-                "channels": info.channels,
-                "frames": info.frames,
-            }
-        )
-    return pd.DataFrame(rows)
+    return build_index(root, genres, sample_rate, channels, min_duration, max_duration).tracks

@@ -10,7 +10,11 @@ import pandas as pd
 from genrelearn.report.macros import format_number
 
 FEATURE_LABELS = {"cqt": "CQT", "mel": "log-mel", "mfcc": "MFCC"}
-PROTOCOL_LABELS = {"grouped": "grouped", "thesis": "thesis (leaky)"}
+PROTOCOL_LABELS = {
+    "grouped": "grouped",
+    "thesis": "thesis (leaky)",
+    "fault-filtered": "fault-filtered",
+}
 
 
 def pm(mean: float, std: float, decimals: int = 1) -> str:
@@ -39,7 +43,10 @@ def accuracy_frame(
             FEATURE_LABELS.get(key["feature"], key["feature"]),
             PROTOCOL_LABELS.get(key["protocol"], key["protocol"]),
         )
-        cell = pm(summary[f"{column}_mean"], summary[f"{column}_std"])
+        if summary.get("n_splits", 2) == 1:  # one test set (a published split): no spread
+            cell = format_number(summary[f"{column}_mean"])
+        else:
+            cell = pm(summary[f"{column}_mean"], summary[f"{column}_std"])
         rows.setdefault(row, {})[f"{int(key['n_genres'])} genres"] = cell
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame = frame[[f"{n} genres" for n in sizes]]

@@ -130,6 +130,31 @@ def to_torch_csr(L: sp.spmatrix, device: torch.device | str, dtype: torch.dtype)
         ).to(device)
 
 
+def csr_rows(L: Tensor, start: int, stop: int) -> Tensor:
+    """Rows ``start:stop`` of a torch sparse CSR matrix, sharing its index and value storage."""
+    crow = L.crow_indices()
+    lo, hi = int(crow[start]), int(crow[stop])
+    return torch.sparse_csr_tensor(
+        crow[start : stop + 1] - lo,
+        L.col_indices()[lo:hi],
+        L.values()[lo:hi],
+        size=(stop - start, L.shape[1]),
+        check_invariants=False,
+    )
+
+
+def graph_form(L: Tensor, Z: Tensor, rows: int = 1 << 14) -> float:
+    """``<Z, L Z>`` summed over row blocks of ``L Z`` (no temporary as large as ``Z``)."""
+    if not Z.numel():
+        return 0.0
+    if L.layout != torch.sparse_csr or Z.shape[0] <= rows:
+        return dot(Z, torch.sparse.mm(L, Z))
+    return math.fsum(
+        dot(Z[s], torch.sparse.mm(csr_rows(L, s.start, s.stop), Z))
+        for s in row_blocks(Z.shape[0], rows)
+    )
+
+
 # --------------------------------------------------------------------------- Gram matrices
 
 
@@ -346,7 +371,7 @@ def energy_terms(
             l1 += l1_norm(Zb)
     graph = 0.0
     if lg and L is not None:
-        graph = dot(Z, torch.sparse.mm(L, Z)) if Z.numel() else 0.0
+        graph = graph_form(L, Z)
     terms = {
         "data_term": 0.5 * ld * data,
         "l1_term": lz * l1,

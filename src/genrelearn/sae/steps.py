@@ -10,7 +10,9 @@ dictionary ``D`` ``(n, m)``, encoder ``E`` ``(m, n)``, Laplacian ``L`` ``(N, N)`
   stopping test (a block stops when *its* objective's relative change falls below ``rtol``;
   since the total is the sum of the blocks' objectives, the whole problem then meets the same
   criterion). Memory is the output plus a handful of block buffers. With the graph term it is
-  one block.
+  one block, solved by :func:`~genrelearn.sae.fista.fista_lasso` (about six buffers shaped like
+  the codes) or, for large problems, by :func:`~genrelearn.sae.lowmem.fista_lasso_graph_lowmem`
+  (three buffers, about twice the flops per iteration); see ``low_memory``.
 * :func:`update_dictionary` (D-step) and :func:`update_encoder` (E-step): FISTA with the
   column-wise projection onto the unit l2 ball, in double precision on the Gram matrices.
 """
@@ -24,7 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from genrelearn.sae.fista import fista, fista_lasso, project_columns
+from genrelearn.sae.fista import dot, fista, fista_lasso, project_columns
+from genrelearn.sae.lowmem import fista_lasso_graph_lowmem
 from genrelearn.sae.objective import (
     CODE_BLOCK_ELEMENTS,
     STEP_RULES,
@@ -43,6 +46,11 @@ from genrelearn.sae.objective import (
 )
 
 Tensor = torch.Tensor
+
+
+LOW_MEMORY_BYTES = 4 << 30
+"""Above this estimate of the default graph solver's buffers (seven code-sized tensors),
+:func:`sparse_code` switches to the three-buffer solver unless told otherwise."""
 
 
 @dataclass
@@ -101,6 +109,7 @@ def sparse_code(
     lnorm: float | None = None,
     rows: int | None = None,
     restart: bool = False,
+    low_memory: bool | None = None,
 ) -> StepResult:
     """Codes of the frames ``X`` with the dictionary ``D`` fixed (the Z-step).
 
@@ -138,6 +147,10 @@ def sparse_code(
         16M on a GPU).
     restart : bool
         Monotone FISTA with function-value restart instead of best-iterate FISTA.
+    low_memory : bool, optional
+        With the graph term: solve with three code-sized buffers instead of about seven
+        (:mod:`genrelearn.sae.lowmem`; monotone FISTA with restart, about twice the flops per
+        iteration). Default: when seven buffers would exceed :data:`LOW_MEMORY_BYTES`.
 
     Returns
     -------
@@ -178,8 +191,19 @@ def sparse_code(
         return StepResult(out, 0.0, 0.0, 0, 0.0, lip, True)
     if not rows:
         rows = block_rows(m, CODE_BLOCK_ELEMENTS.get(X.device.type, CODE_BLOCK_ELEMENTS["cuda"]))
-    rows = N if lg else rows
     parts = code_parts(D, ld, E, le, X.dtype)
+    if lg and low_memory is None:
+        low_memory = 7 * N * m * X.element_size() > LOW_MEMORY_BYTES
+    if lg and low_memory:
+        const = 0.5 * ld * dot(X, X) if ld else 0.0
+        if le:
+            const += 0.5 * le * sum(dot(Xb @ E.T, Xb @ E.T) for Xb in X.split(rows))
+        r = fista_lasso_graph_lowmem(
+            X, *parts, const, L, lg, lz, out, 1.0 / lip, rtol, max_iter, rows
+        )
+        return StepResult(out, r.objective, r.initial_objective, r.n_iter, r.n_iter, lip,
+                          r.converged)  # fmt: skip
+    rows = N if lg else rows
     f = f0 = 0.0
     n_max, n_sum, converged = 0, 0, True
     for s in row_blocks(N, rows):
