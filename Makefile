@@ -3,7 +3,7 @@
 #   make paper CONFIG=FILE     overlay another config (e.g. a bigger synthetic set)
 #   make test                  lint + unit and workflow tests
 #   make test-slurm            the tiny workflow on a throw-away local SLURM cluster (root)
-# Both create .venv and install the project on first use, and make sure TeX is there.
+# Each creates .venv and installs the project on first use, and makes sure TeX is there.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
