@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from genrelearn.data.index import AudioValidationError, find_clips, index_tracks, validate_clip
+from genrelearn.data.index import AudioValidationError, build_index, find_clips, validate_clip
 
 SR = 22050
 
@@ -24,7 +24,7 @@ def make_tree(root):
 
 def test_index_lists_valid_clips_and_ignores_non_clips(tmp_path):
     make_tree(tmp_path)
-    tracks = index_tracks(tmp_path, ["blues", "rock"], SR)
+    tracks = build_index(tmp_path, ["blues", "rock"], SR).tracks
     assert list(tracks["track_id"]) == ["blues.00000", "blues.00001", "rock.00000", "rock.00001"]
     assert (tracks["sample_rate"] == SR).all()
     assert np.allclose(tracks["duration"], 1.0)
@@ -36,7 +36,7 @@ def test_corrupt_file_is_named(tmp_path):
     bad = tmp_path / "genres" / "blues" / "blues.00001.wav"
     bad.write_bytes(bad.read_bytes()[:60])  # truncated: the header outlives the data
     with pytest.raises(AudioValidationError, match=r"blues\.00001\.wav: lasts 0\.00 s"):
-        index_tracks(tmp_path, ["blues", "rock"], SR, min_duration=0.5)
+        build_index(tmp_path, ["blues", "rock"], SR, min_duration=0.5)
     bad.write_bytes(b"this is not audio at all" * 10)
     with pytest.raises(AudioValidationError, match="cannot be decoded"):
         validate_clip(bad, SR)
@@ -61,7 +61,6 @@ def test_missing_genre_folder(tmp_path):
 
 
 def test_invalid_clips_fail_or_are_skipped_by_policy(tmp_path):
-    from genrelearn.data.index import build_index
 
     make_tree(tmp_path)
     write(tmp_path / "genres" / "rock" / "rock.00002.au", seconds=1.0)

@@ -17,18 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-GENRES = (
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-)
 SUBSETS = ("train", "valid", "test")
 _LINE = re.compile(r"^(?P<genre>[a-z]+)/(?P<id>(?P=genre)\.\d{5})\.(?:wav|au)$")
 

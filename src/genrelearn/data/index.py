@@ -138,7 +138,8 @@ class TrackIndex:
     Attributes
     ----------
     tracks : pandas.DataFrame
-        See :func:`index_tracks`.
+        One row per valid clip, sorted by genre then track id, with columns ``track_id``,
+        ``genre``, ``path``, ``duration`` (s), ``sample_rate``, ``channels``, ``frames``.
     skipped : pandas.DataFrame
         ``track_id``, ``genre``, ``path``, ``problem`` of every invalid clip left out.
     """
@@ -163,8 +164,14 @@ def build_index(
 
     Parameters
     ----------
-    root, genres, sample_rate, channels, min_duration, max_duration
-        As for :func:`index_tracks`.
+    root : str or Path
+        Folder holding ``genres/<genre>/<genre>.NNNNN.(wav|au)``.
+    genres : sequence of str
+        Genres to index (each must have at least one valid clip).
+    sample_rate, channels : int
+        What every clip must have.
+    min_duration, max_duration : float
+        Allowed clip duration in seconds.
     invalid : str
         ``fail`` raises at the first invalid clip; ``skip`` leaves invalid clips out of the
         index and lists them in :attr:`TrackIndex.skipped`.
@@ -214,27 +221,3 @@ def build_index(
     return TrackIndex(
         tracks, pd.DataFrame(skipped, columns=["track_id", "genre", "path", "problem"])
     )
-
-
-def index_tracks(
-    root: str | Path,
-    genres: Sequence[str],
-    sample_rate: int,
-    channels: int = 1,
-    min_duration: float = 0.0,
-    max_duration: float = float("inf"),
-) -> pd.DataFrame:
-    """Validate every clip and return the track index.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per clip, sorted by genre then track id, with columns ``track_id``, ``genre``,
-        ``path``, ``duration`` (s), ``sample_rate``, ``channels``, ``frames``.
-
-    Raises
-    ------
-    AudioValidationError
-        At the first clip that fails :func:`validate_clip`.
-    """
-    return build_index(root, genres, sample_rate, channels, min_duration, max_duration).tracks

@@ -18,18 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-GENRES: tuple[str, ...] = (
-    "blues",
-    "classical",
-    "country",
-    "disco",
-    "hiphop",
-    "jazz",
-    "metal",
-    "pop",
-    "reggae",
-    "rock",
-)
+from genrelearn.data.genres import GENRES
 
 DRUM_PATTERNS: tuple[str, ...] = (
     "none",
