@@ -24,6 +24,7 @@ include: "rules/features.smk"
 include: "rules/classify.smk"
 include: "rules/graph.smk"
 include: "rules/sae.smk"
+include: "rules/deep.smk"
 include: "rules/paper.smk"
 
 

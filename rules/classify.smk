@@ -24,9 +24,12 @@ rule pool_features:
 
 
 rule classify:
-    """Score a linear SVM on the first n genres under one protocol (or published split)."""
+    """Score a linear SVM on the first n genres under one protocol (or published split).
+
+    The vectors are a raw feature's pooled frames or a learned method's clip vectors.
+    """
     input:
-        vectors="results/{dataset}/classify/{feature}/vectors.npz",
+        vectors=vectors_for,
         split=split_for_protocol,
         code=library_code("classify"),
     output:

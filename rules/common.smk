@@ -101,6 +101,12 @@ validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
 DATASET = config["dataset"]["name"]
 GENRES = sorted(config["dataset"]["genres"])
 FEATURES = list(config["classify"]["features"])
+# Learned or random feature extractors whose clip vectors the same SVM code classifies under
+# the same protocols (rows of the main accuracy table beside the raw features). A family's
+# rule writes results/<dataset>/learned/<method>/vectors.npz (genrelearn.pooling format).
+LEARNED = list(config["classify"]["learned"])
+CLASSIFIED = FEATURES + LEARNED
+FEATURE_KINDS = [k for k, v in config["features"].items() if isinstance(v, dict)]
 RESULTS = f"results/{DATASET}"
 PAPER = f"{RESULTS}/paper"
 GEN = f"{PAPER}/generated"
@@ -108,7 +114,7 @@ GEN = f"{PAPER}/generated"
 
 wildcard_constraints:
     dataset=re.escape(DATASET),
-    feature="cqt|mel|mfcc",
+    feature="|".join(re.escape(f) for f in dict.fromkeys(FEATURE_KINDS + CLASSIFIED)),
     protocol="thesis|grouped|fault-filtered",
     subset="train|valid|test",
     ngenres=r"\d+",
@@ -163,6 +169,13 @@ def split_summary_if_used(wildcards):
     return []
 
 
+def vectors_for(wildcards):
+    """Clip vectors of a raw feature (pooled frames) or of a learned method (its own rule)."""
+    if wildcards.feature in LEARNED:
+        return f"results/{wildcards.dataset}/learned/{wildcards.feature}/vectors.npz"
+    return f"results/{wildcards.dataset}/classify/{wildcards.feature}/vectors.npz"
+
+
 def feature_params(wildcards):
     return config["features"][wildcards.feature]
 
@@ -186,7 +199,7 @@ def classification_keys():
     """(feature, n_genres, protocol) of every classification job, in a fixed order."""
     return [
         {"feature": f, "n_genres": n, "protocol": p}
-        for f in FEATURES
+        for f in CLASSIFIED
         for n in config["classify"]["n_genres"]
         for p in config["classify"]["protocols"]
     ]

@@ -63,7 +63,7 @@ rule export_classification:
         mem_mb=1000,
         runtime=5,
     params:
-        features=FEATURES,
+        features=CLASSIFIED,
         n_genres=config["classify"]["n_genres"],
         protocols=config["classify"]["protocols"],
         summary_keys=classification_keys(),

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import Any
 
@@ -16,6 +13,7 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from genrelearn.models.torch_setup import resolve_device, torch_threads
 from genrelearn.sae.fista import project_columns, soft_threshold
 from genrelearn.sae.objective import (
     STEP_RULES,
@@ -42,35 +40,6 @@ HISTORY_COLUMNS = (
     "seconds",
     "inner_z_mean",
 )
-
-
-def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> CUDA if available else CPU; ``"cpu"``, ``"cuda"`` or ``"cuda:<i>"``."""
-    if not isinstance(device, str):
-        raise ValueError(f"device must be a string, got {device!r}")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cpu":
-        return torch.device("cpu")
-    if device == "cuda" or device.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} but CUDA is not available")
-        return torch.device(device)
-    raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:i]', got {device!r}")
-
-
-@contextmanager
-def torch_threads(n_jobs: int | None) -> Iterator[None]:
-    """Run with ``torch.set_num_threads(n_jobs)`` (``-1``: all cores; ``None``: unchanged)."""
-    if n_jobs is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads((os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _weight(value: Any, name: str) -> float:
