@@ -222,6 +222,11 @@ def headline_summary():
     return f"{RESULTS}/classify/{feature}/g{n}/{protocol}/summary.json"
 
 
+# Hand-written LaTeX sections beside paper/paper.tex, each pulled in by an \input{<stem>} line
+# of paper.tex (one per model family, so families can be edited independently).
+PAPER_SECTIONS = []
+
+
 def generated_paper_inputs():
     return [
         f"{GEN}/macros_data.tex",

@@ -168,6 +168,7 @@ rule paper:
     input:
         tex="paper/paper.tex",
         bib="paper/refs.bib",
+        sections=PAPER_SECTIONS,
         generated=[
             f"results/{{dataset}}/paper/generated/{Path(p).name}" for p in generated_paper_inputs()
         ],

@@ -13,7 +13,7 @@ def main() -> None:
     with log_to_file(snakemake.log[0]) as log:
         build_pdf(
             snakemake.input.tex,
-            [snakemake.input.bib],
+            [snakemake.input.bib, *snakemake.input.sections],
             snakemake.input.generated,
             snakemake.output.pdf,
             engine=snakemake.params.engine,
