@@ -325,6 +325,15 @@ def sae_summary(point, protocol):
     return f"{RESULTS}/sae/eval/{point}/{protocol}/summary.json"
 
 
+def sae_main_table_summaries():
+    """The SAE's base point under the protocols it shares with the main accuracy table."""
+    return [
+        sae_summary(BASE_POINT, protocol)
+        for protocol in config["classify"]["protocols"]
+        if protocol in config["sae"]["protocols"]
+    ]
+
+
 def thesis_table_summaries():
     return [
         sae_summary(name, protocol)

@@ -40,6 +40,7 @@ rule export_classification:
     input:
         summaries=classification_summaries(),
         headline=headline_summary(),
+        sae=sae_main_table_summaries(),
         code=library_code("export_classification"),
     output:
         macros="results/{dataset}/paper/generated/macros_classify.tex",
@@ -71,6 +72,7 @@ rule export_classification:
         grouped=config["classify"]["grouped"],
         fault_filtered=config["classify"]["fault_filtered"],
         svm=config["classify"]["svm"],
+        sae_n_genres=config["sae"]["n_genres"],
     script:
         "../scripts/export_classification.py"
 

@@ -45,6 +45,18 @@ def test_accuracy_table_layout():
     assert "{10 genres}" in tex  # siunitx: header protected from S-column parsing
 
 
+def test_accuracy_table_marks_subsets_a_method_did_not_run():
+    """The SAE runs on one subset only: its other cells read "--", rows keep their order."""
+    pairs = [
+        ({"feature": "cqt", "n_genres": n, "protocol": "grouped"}, summary(50 + n, 1.0))
+        for n in (2, 5, 10)
+    ] + [({"feature": "sae", "n_genres": 5, "protocol": "grouped"}, summary(70, 2.0))]
+    frame = accuracy_frame(pairs)
+    assert list(frame.index.get_level_values(0)) == ["CQT", "structured AE"]
+    assert list(frame.loc[("structured AE", "grouped")]) == ["{--}", "70.0 +- 2.0", "{--}"]
+    assert "{--}" in to_latex(frame, "llSSS")
+
+
 def test_per_class_frame_percentages():
     report = {
         "a": {"precision": 0.5, "recall": 1.0, "f1": 2 / 3},

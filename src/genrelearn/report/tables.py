@@ -9,7 +9,9 @@ import pandas as pd
 
 from genrelearn.report.macros import format_number
 
-FEATURE_LABELS = {"cqt": "CQT", "mel": "log-mel", "mfcc": "MFCC"}
+FEATURE_LABELS = {"cqt": "CQT", "mel": "log-mel", "mfcc": "MFCC", "sae": "structured AE"}
+#: Cell of a table for a (row, subset) that was not run.
+MISSING_CELL = "{--}"
 PROTOCOL_LABELS = {
     "grouped": "grouped",
     "thesis": "thesis (leaky)",
@@ -27,6 +29,9 @@ def accuracy_frame(
     column: str = "accuracy",
 ) -> pd.DataFrame:
     """Table of ``mean +- std`` accuracy: rows (feature, protocol), columns genre-subset sizes.
+
+    Rows keep the order of their first appearance in ``summaries``; a (row, subset) pair
+    without a summary (a method run on some subsets only) gets :data:`MISSING_CELL`.
 
     Parameters
     ----------
@@ -49,7 +54,7 @@ def accuracy_frame(
             cell = pm(summary[f"{column}_mean"], summary[f"{column}_std"])
         rows.setdefault(row, {})[f"{int(key['n_genres'])} genres"] = cell
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame = frame[[f"{n} genres" for n in sizes]]
+    frame = frame[[f"{n} genres" for n in sizes]].fillna(MISSING_CELL)
     frame.index = pd.MultiIndex.from_tuples(frame.index, names=["Feature", "Protocol"])
     return frame
 
