@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 from genrelearn.features import load_frames
 from genrelearn.io import atomic_path, write_json
@@ -61,7 +61,9 @@ def main() -> None:
                 method, seed = key.split("__seed")
                 keys = {"protocol": protocol, "method": method, "seed": int(seed)}
                 tasks.append(delayed(_score)(X, genres, splits, grids, p.scaling, int(seed), keys))
-        frames = Parallel(n_jobs=snakemake.threads)(tasks)
+        # One BLAS thread per worker: the workers already use every core the job has.
+        with parallel_config(backend="loky", inner_max_num_threads=1):
+            frames = Parallel(n_jobs=snakemake.threads)(tasks)
         scores = pd.concat(frames, ignore_index=True)
         order = ["protocol", "method", "seed", "backend", "repeat", "fold"]
         scores = scores[order + [c for c in scores.columns if c not in order]]
