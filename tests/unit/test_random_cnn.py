@@ -159,3 +159,59 @@ def test_grouped_backend_splits_keep_validation_inside_training():
     assert len(ff["refit"]) == 12 and len(ff["valid"]) == 9 and len(ff["test"]) == 6
     with pytest.raises(ValueError, match="not 'thesis'"):
         backend_splits("thesis", y, {})
+
+
+def _summary(protocols=("grouped",)):
+    rows = []
+    for protocol in protocols:
+        for method, base in (("vgg", 60.0), ("frame_level", 40.0), ("mfcc120", 50.0)):
+            for backend, shift in (("svm", 5.0), ("elm", 0.0)):
+                rows.append(
+                    {
+                        "protocol": protocol,
+                        "method": method,
+                        "backend": backend,
+                        "accuracy_mean": base + shift,
+                        "accuracy_std": 2.0,
+                        "n_scores": 1 if protocol == "fault-filtered" else 10,
+                        "dim": 120 if method == "mfcc120" else 125,
+                    }
+                )
+    return {
+        "rows": rows,
+        "protocols": list(protocols),
+        "n_clips": 400,
+        "classes": list("abcdefghij"),
+        "grouped": {"n_repeats": 1, "n_splits": 5, "valid_size": 0.2},
+    }
+
+
+def test_report_shows_published_numbers_only_when_given():
+    import pandas as pd
+
+    from genrelearn.report.random_cnn_report import macros, results_frame
+
+    settings = {
+        "budget": 128,
+        "n_seeds": 2,
+        "crop_seconds": 6.0,
+        "architectures": ["vgg", "frame_level"],
+        "frame_level_quirk": False,
+        "scaling": "standard",
+    }
+    ours = results_frame(_summary())
+    assert list(ours.columns) == ["grouped SVM", "grouped ELM", "Dim."]
+    assert ours.loc[r"VGG $3\times3$", "grouped SVM"] == "65.0 +- 2.0"
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    published = pd.read_csv(repo / "paper" / "published" / "pons2018_gtzan_ff.csv")
+    ff = results_frame(_summary(("fault-filtered",)), published)
+    assert ff.loc[r"VGG $3\times3$", "SVM (Pons \\& Serra)"] == "59.7"
+    assert ff.loc[r"VGG $3\times3$", "fault-filtered SVM"] == "65.0"  # one test set: no spread
+    assert ff.loc["MFCC (120)", "ELM (Pons \\& Serra)"] == ""
+    m = macros(_summary(), settings, False, ["rcnn_vgg"])
+    assert m["RcnnAccMfccOneHundredTwentySvm"] == "55.0" and m["RcnnBestSvmArch"].startswith("VGG")
+    assert m["RcnnSvmWins"] == "2" and m["RcnnBeatMfcc"] == "1"
+    assert "not comparable" in m["RcnnPublishedNote"] and "VGG" in m["RcnnMainTableNote"]
+    assert all(name.isalpha() for name in m)
