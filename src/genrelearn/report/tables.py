@@ -10,21 +10,6 @@ import pandas as pd
 from genrelearn.report.macros import format_number
 
 FEATURE_LABELS = {"cqt": "CQT", "mel": "log-mel", "mfcc": "MFCC"}
-# randomly weighted CNNs (seed 0) and their MFCC baseline (rules/deep.smk)
-FEATURE_LABELS.update(
-    {
-        "rcnn_vgg": "random CNN, VGG",
-        "rcnn_vertical_7x86": "random CNN, 7x86",
-        "rcnn_vertical_7x96": "random CNN, 7x96",
-        "rcnn_timbral": "random CNN, timbral",
-        "rcnn_temporal": "random CNN, temporal",
-        "rcnn_timbral_temporal": "random CNN, timbral+temporal",
-        "rcnn_sample_level": "random CNN, sample-level",
-        "rcnn_frame_level": "random CNN, frame-level",
-        "rcnn_frame_level_many": "random CNN, frame-level many",
-        "mfcc120": "MFCC 120 (12 kHz)",
-    }
-)
 PROTOCOL_LABELS = {
     "grouped": "grouped",
     "thesis": "thesis (leaky)",
@@ -174,3 +159,20 @@ def attribute_frame(metadata: pd.DataFrame) -> pd.DataFrame:
         index=pd.Index(mean.index, name="Genre"),
     )
     return frame
+
+
+# randomly weighted CNNs (seed 0) and their MFCC baseline (rules/deep.smk)
+FEATURE_LABELS.update(
+    {
+        "rcnn_vgg": "random CNN, VGG",
+        "rcnn_vertical_7x86": "random CNN, 7x86",
+        "rcnn_vertical_7x96": "random CNN, 7x96",
+        "rcnn_timbral": "random CNN, timbral",
+        "rcnn_temporal": "random CNN, temporal",
+        "rcnn_timbral_temporal": "random CNN, timbral+temporal",
+        "rcnn_sample_level": "random CNN, sample-level",
+        "rcnn_frame_level": "random CNN, frame-level",
+        "rcnn_frame_level_many": "random CNN, frame-level many",
+        "mfcc120": "MFCC 120 (12 kHz)",
+    }
+)
