@@ -43,26 +43,6 @@ rule random_cnn_features:
         "../scripts/random_cnn_features.py"
 
 
-rule mfcc120_vectors:
-    """The MFCC baseline's one 120-dimensional vector per clip, as learned clip vectors."""
-    input:
-        frames="results/{dataset}/features/mfcc120.npz",
-        code=library_code("mfcc120_vectors"),
-    output:
-        vectors="results/{dataset}/learned/mfcc120/vectors.npz",
-    log:
-        "results/{dataset}/logs/mfcc120_vectors.log",
-    localrule: True
-    conda:
-        "../envs/random_cnn.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    script:
-        "../scripts/mfcc120_vectors.py"
-
-
 rule random_cnn_backends:
     """SVM and ELM (grids chosen on training data only) on every front-end, seed and MFCC."""
     input:
@@ -92,41 +72,3 @@ rule random_cnn_backends:
         seed=config["deep"]["backends"]["seed"],
     script:
         "../scripts/random_cnn_backends.py"
-
-
-rule export_random_cnn:
-    """Table (front-end x SVM/ELM), macros and accuracy figure of the random-CNN study."""
-    input:
-        summary="results/{dataset}/deep/random_cnn/summary.json",
-        published=random_cnn_published(),
-        code=library_code("export_random_cnn"),
-    output:
-        macros="results/{dataset}/paper/generated/macros_random_cnn.tex",
-        table=report(
-            "results/{dataset}/paper/generated/table_random_cnn.tex",
-            caption="../paper/captions/table_random_cnn.rst",
-            category="Random CNNs",
-        ),
-        figure=report(
-            "results/{dataset}/paper/generated/fig_random_cnn.pdf",
-            caption="../paper/captions/random_cnn.rst",
-            category="Random CNNs",
-        ),
-    log:
-        "results/{dataset}/logs/export_random_cnn.log",
-    localrule: True
-    conda:
-        "../envs/paper.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        settings={
-            **RCNN,
-            "scaling": config["deep"]["backends"]["scaling"],
-        },
-        dpi=config["figures"]["dpi"],
-        main_table=[m for m in LEARNED if m.startswith("rcnn_") or m == "mfcc120"],
-    script:
-        "../scripts/export_random_cnn.py"

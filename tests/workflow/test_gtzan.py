@@ -262,8 +262,14 @@ def build_gtzan_paper(generated: Path, tmp_path: Path) -> Path:
     for synth_only in ("table_synth.tex", "table_attributes.tex"):
         (gen / synth_only).unlink()
     pdf = tmp_path / "paper.pdf"
+    sections = [
+        p for p in sorted((REPO / "paper").glob("*.tex")) if p.name != "paper.tex"
+    ]  # the hand-written section files beside paper.tex (PAPER_SECTIONS)
     build_pdf(
-        REPO / "paper" / "paper.tex", [REPO / "paper" / "refs.bib"], sorted(gen.iterdir()), pdf
+        REPO / "paper" / "paper.tex",
+        [REPO / "paper" / "refs.bib", *sections],
+        sorted(gen.iterdir()),
+        pdf,
     )
     return pdf
 

@@ -173,6 +173,5 @@ FEATURE_LABELS.update(
         "rcnn_sample_level": "random CNN, sample-level",
         "rcnn_frame_level": "random CNN, frame-level",
         "rcnn_frame_level_many": "random CNN, frame-level many",
-        "mfcc120": "MFCC 120 (12 kHz)",
     }
 )
