@@ -224,7 +224,7 @@ def headline_summary():
 
 # Hand-written LaTeX sections beside paper/paper.tex, each pulled in by an \input{<stem>} line
 # of paper.tex (one per model family, so families can be edited independently).
-PAPER_SECTIONS = []
+PAPER_SECTIONS = ["paper/random_cnn.tex"]
 
 
 def generated_paper_inputs():
@@ -243,6 +243,10 @@ def generated_paper_inputs():
         f"{GEN}/fig_sae_atoms.pdf",
         f"{GEN}/fig_sae_sweeps.pdf",
         f"{GEN}/fig_sae_codes.pdf",
+        # randomly weighted CNNs, SVM and ELM back-ends
+        f"{GEN}/macros_random_cnn.tex",
+        f"{GEN}/table_random_cnn.tex",
+        f"{GEN}/fig_random_cnn.pdf",
     ] + ([f"{GEN}/table_synth.tex", f"{GEN}/table_attributes.tex"] if SOURCE == "synth" else [])
 
 
@@ -394,3 +398,41 @@ def base_graph_files():
 def train_codes_of_part(wildcards):
     """How a fold codes its training clips; irrelevant (None) for the transductive part."""
     return None if wildcards.part == "all" else config["sae"]["grouped"]["train_codes"]
+
+
+# ---- randomly weighted CNNs, SVM and ELM back-ends ---------------------------------------------
+from genrelearn.models.random_cnn_specs import INPUT_KINDS as RCNN_INPUT_KINDS
+
+RCNN = config["deep"]["random_cnn"]
+RCNN_ARCHS = list(RCNN["architectures"])
+# Inputs the configured front-ends read (feature kinds of the feature stage), in a fixed order.
+RCNN_KINDS = [k for k in ("mel12k", "wave12k") if k in {RCNN_INPUT_KINDS[a] for a in RCNN_ARCHS}]
+# The back-ends run the honest protocols (one vector per clip: thesis would only add a scaler).
+RCNN_PROTOCOLS = [p for p in config["classify"]["protocols"] if p != "thesis"] or ["grouped"]
+_missing_rcnn = [
+    m for m in LEARNED if m.startswith("rcnn_") and m.removeprefix("rcnn_") not in RCNN_ARCHS
+]
+if _missing_rcnn:
+    raise ValueError(
+        f"config key 'classify.learned': {_missing_rcnn} need their architectures in "
+        f"'deep.random_cnn.architectures' (now {RCNN_ARCHS}); add them there or drop the rows"
+    )
+
+
+def random_cnn_inputs(wildcards):
+    """The 12 kHz inputs (mel12k, wave12k) of the configured front-ends."""
+    return {k: f"results/{wildcards.dataset}/features/{k}.npz" for k in RCNN_KINDS}
+
+
+def random_cnn_split(wildcards):
+    """The fault-filtered split, when the back-ends run that protocol."""
+    if "fault-filtered" in RCNN_PROTOCOLS:
+        return f"results/{wildcards.dataset}/splits/fault-filtered.csv"
+    return []
+
+
+def random_cnn_published():
+    """Pons & Serra's GTZAN fault-filtered numbers: shown only on GTZAN under that protocol."""
+    if SOURCE == "gtzan" and "fault-filtered" in RCNN_PROTOCOLS:
+        return "paper/published/pons2018_gtzan_ff.csv"
+    return []

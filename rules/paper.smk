@@ -270,3 +270,44 @@ rule plot_sae:
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_sae.py"
+
+
+# ---- randomly weighted CNNs, SVM and ELM back-ends ----------------------------------------------
+
+
+rule export_random_cnn:
+    """Table (front-end x SVM/ELM), macros and accuracy figure of the random-CNN study."""
+    input:
+        summary="results/{dataset}/deep/random_cnn/summary.json",
+        published=random_cnn_published(),
+        code=library_code("export_random_cnn"),
+    output:
+        macros="results/{dataset}/paper/generated/macros_random_cnn.tex",
+        table=report(
+            "results/{dataset}/paper/generated/table_random_cnn.tex",
+            caption="../paper/captions/table_random_cnn.rst",
+            category="Random CNNs",
+        ),
+        figure=report(
+            "results/{dataset}/paper/generated/fig_random_cnn.pdf",
+            caption="../paper/captions/random_cnn.rst",
+            category="Random CNNs",
+        ),
+    log:
+        "results/{dataset}/logs/export_random_cnn.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        settings={
+            **RCNN,
+            "scaling": config["deep"]["backends"]["scaling"],
+        },
+        dpi=config["figures"]["dpi"],
+        main_table=[m for m in LEARNED if m.startswith("rcnn_")],
+    script:
+        "../scripts/export_random_cnn.py"

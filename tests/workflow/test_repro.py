@@ -147,6 +147,7 @@ def test_library_edit_reruns_exactly_the_rules_that_import_it(tiny_run, tmp_path
         job("plot_confusion"),
         *{job("plot_sae", figure=f) for f in ("convergence", "atoms", "sweeps", "codes")},
         job("export_sae"),  # its tables use the sweep summaries' helpers in sae_report
+        job("export_random_cnn"),  # its figure
         *PAPER_JOBS,
     }
 
@@ -294,6 +295,7 @@ def test_report_has_every_figure_and_table_by_stage(tiny_run):
             + ["table_sae_sweeps.tex", "table_sae_thesis.tex"]
         ),
         "Paper": ["paper.pdf"],
+        "Random CNNs": ["fig_random_cnn.pdf", "table_random_cnn.tex"],
     }
     # every figure and table the paper inputs is in the report, with its caption
     assert sorted(n for names in by_category.values() for n in names if n != "paper.pdf") == (

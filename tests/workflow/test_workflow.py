@@ -63,7 +63,7 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
     ds = f"dataset={cfg['dataset']['name']}"
     expected = {
         ("classify", frozenset({ds, f"feature={f}", f"ngenres={n}", f"protocol={p}"}))
-        for f in cfg["classify"]["features"]
+        for f in cfg["classify"]["features"] + cfg["classify"].get("learned", [])
         for n in cfg["classify"]["n_genres"]
         for p in cfg["classify"]["protocols"]
     }
@@ -92,6 +92,7 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
         ("plot_spectrograms", frozenset({ds, "feature=cqt"})),
         ("plot_spectrograms", frozenset({ds, "feature=mel"})),
         ("plot_confusion", frozenset({ds})),
+        ("export_random_cnn", frozenset({ds})),  # its figure
         *{
             ("plot_sae", frozenset({ds, f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from genrelearn.data.index import AudioValidationError
 from genrelearn.features.cqt import thesis_cqt
+from genrelearn.features.pons import PONS_EXTRACTORS, pons_frame_rate
 from genrelearn.features.spectral import log_mel, mfcc
 from genrelearn.features.store import FrameSet
 
@@ -23,10 +24,14 @@ EXTRACTORS: dict[str, Callable[..., np.ndarray]] = {
     "mel": log_mel,
     "mfcc": mfcc,
 }
+# Inputs of the randomly weighted CNNs and their MFCC baseline, at 12 kHz (rules/deep.smk).
+EXTRACTORS.update(PONS_EXTRACTORS)
 
 
 def frame_rate(kind: str, params: Mapping[str, Any], sample_rate: int) -> float:
     """Frames per second of the sequence that ``kind`` produces with ``params``."""
+    if kind in PONS_EXTRACTORS:  # resampled inputs of the random CNNs: their own rate
+        return pons_frame_rate(kind, dict(params))
     hop = float(params.get("hop_length", 512))
     if kind == "cqt" and params.get("stream_offset", 512):
         hop /= 2.0  # two interleaved streams

@@ -164,3 +164,19 @@ def attribute_frame(metadata: pd.DataFrame) -> pd.DataFrame:
         index=pd.Index(mean.index, name="Genre"),
     )
     return frame
+
+
+# randomly weighted CNNs (seed 0) and their MFCC baseline (rules/deep.smk)
+FEATURE_LABELS.update(
+    {
+        "rcnn_vgg": "random CNN, VGG",
+        "rcnn_vertical_7x86": "random CNN, 7x86",
+        "rcnn_vertical_7x96": "random CNN, 7x96",
+        "rcnn_timbral": "random CNN, timbral",
+        "rcnn_temporal": "random CNN, temporal",
+        "rcnn_timbral_temporal": "random CNN, timbral+temporal",
+        "rcnn_sample_level": "random CNN, sample-level",
+        "rcnn_frame_level": "random CNN, frame-level",
+        "rcnn_frame_level_many": "random CNN, frame-level many",
+    }
+)
