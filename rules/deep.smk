@@ -4,5 +4,196 @@
 # same SVM and protocols as the raw features (config key classify.learned).
 
 # ---- deep belief network, convolutional RBM, convolutional VAE ----------------------------------
+# Label-free models (DBN for the main table, ConvRBM, VAE) are fitted on all clips' frames
+# (transductive, like the SAE's thesis protocol; said next to the tables); the supervised DBN
+# study fits everything per fold on training clips only. Settings: config key deep.
+
+
+rule deep_dbn:
+    """Pretrain a DBN on all clips' |DFT| frames (no labels); windowed clip vectors."""
+    input:
+        frames="results/{dataset}/features/dft.npz",
+        code=library_code("deep_dbn"),
+    output:
+        vectors="results/{dataset}/learned/dbn/vectors.npz",
+        history="results/{dataset}/deep/dbn/pretrain_history.csv",
+    log:
+        "results/{dataset}/logs/deep_dbn.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_dbn.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        dbn=deep_dbn_params(),
+        frame_step=config["deep"]["dbn"]["frame_step"],
+        window_seconds=config["deep"]["dbn"]["window_seconds"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_dbn.py"
+
+
+rule deep_dbn_layers:
+    """Per clip fold: pretrain, fine-tune; SVM on each layer's activations, frame vote."""
+    input:
+        frames="results/{dataset}/features/dft.npz",
+        code=library_code("deep_dbn_layers"),
+    output:
+        scores="results/{dataset}/deep/dbn/layers/scores.csv",
+        pretrain="results/{dataset}/deep/dbn/layers/pretrain_history.csv",
+        finetune="results/{dataset}/deep/dbn/layers/finetune_history.csv",
+    log:
+        "results/{dataset}/logs/deep_dbn_layers.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_dbn_layers.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    params:
+        dbn=deep_dbn_params(),
+        frame_step=config["deep"]["dbn"]["frame_step"],
+        window_seconds=config["deep"]["dbn"]["window_seconds"],
+        folds=config["deep"]["folds"],
+        valid_fraction=config["deep"]["valid_fraction"],
+        scaling=config["classify"]["scaling"],
+        svm=config["classify"]["svm"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_dbn_layers.py"
+
+
+rule deep_convrbm:
+    """ConvRBM on all clips' mel patches (no labels); random forest per pooling variant."""
+    input:
+        frames="results/{dataset}/features/mel64.npz",
+        code=library_code("deep_convrbm"),
+    output:
+        vectors="results/{dataset}/learned/convrbm/vectors.npz",
+        scores="results/{dataset}/deep/convrbm/pooling_scores.csv",
+        history="results/{dataset}/deep/convrbm/history.csv",
+    log:
+        "results/{dataset}/logs/deep_convrbm.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_convrbm.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        convrbm=config["deep"]["convrbm"],
+        folds=config["deep"]["folds"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_convrbm.py"
+
+
+rule deep_vae:
+    """Convolutional VAE on all clips' mel patches (no labels); logistic regression probe."""
+    input:
+        frames="results/{dataset}/features/mel64.npz",
+        code=library_code("deep_vae"),
+    output:
+        vectors="results/{dataset}/learned/vae/vectors.npz",
+        scores="results/{dataset}/deep/vae/scores.csv",
+        history="results/{dataset}/deep/vae/history.csv",
+    log:
+        "results/{dataset}/logs/deep_vae.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_vae.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        vae=config["deep"]["vae"],
+        folds=config["deep"]["folds"],
+        valid_fraction=config["deep"]["valid_fraction"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_vae.py"
+
+
+rule export_deep_generative:
+    """Tables (DBN by layer beside Hamel's, ConvRBM poolings) and macros of the deep models."""
+    input:
+        unpack(deep_generative_results),
+        published="paper/published/hamel2010_dbn.csv",
+        code=library_code("export_deep_generative"),
+    output:
+        macros="results/{dataset}/paper/generated/macros_deep.tex",
+        dbn=report(
+            "results/{dataset}/paper/generated/table_dbn_layers.tex",
+            caption="../paper/captions/table_dbn_layers.rst",
+            category="Deep generative models",
+        ),
+        convrbm=report(
+            "results/{dataset}/paper/generated/table_convrbm.tex",
+            caption="../paper/captions/table_convrbm.rst",
+            category="Deep generative models",
+        ),
+    log:
+        "results/{dataset}/logs/export_deep_generative.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        deep=config["deep"],
+        dft=config["features"]["dft"],
+        mel64=config["features"]["mel64"],
+        source=config["dataset"]["source"],
+        n_genres=max(config["classify"]["n_genres"]),
+        grouped=config["classify"]["grouped"],
+    script:
+        "../scripts/export_deep_generative.py"
+
+
+rule plot_deep_generative:
+    """Training curves of the deep models, or t-SNE maps of their clip features."""
+    input:
+        unpack(deep_generative_figure_inputs),
+        code=library_code("plot_deep_generative"),
+    output:
+        figure=report(
+            "results/{dataset}/paper/generated/fig_deep_{figure}.pdf",
+            caption="../paper/captions/deep_generative.rst",
+            category="Deep generative models",
+        ),
+    log:
+        "results/{dataset}/logs/plot_deep_{figure}.log",
+    wildcard_constraints:
+        figure="curves|tsne",
+    localrule: True
+    conda:
+        "../envs/deep.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        figure="{figure}",
+        perplexity=config["deep"]["tsne"]["perplexity"],
+        seed=config["deep"]["seed"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_deep_generative.py"
+
 
 # ---- randomly weighted CNNs, SVM and ELM back-ends ----------------------------------------------

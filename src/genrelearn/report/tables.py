@@ -10,6 +10,8 @@ import pandas as pd
 from genrelearn.report.macros import format_number
 
 FEATURE_LABELS = {"cqt": "CQT", "mel": "log-mel", "mfcc": "MFCC"}
+# DBN / ConvRBM / VAE rows of the main table (issue 6)
+FEATURE_LABELS.update({"dbn": "DBN (all layers)", "convrbm": "ConvRBM", "vae": "Conv. VAE"})
 PROTOCOL_LABELS = {
     "grouped": "grouped",
     "thesis": "thesis (leaky)",
