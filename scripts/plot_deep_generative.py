@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import load_pooled
 from genrelearn.report.curves import learning_curves_figure
-from genrelearn.report.deep_report import tsne_figure
+from genrelearn.report.embedding import tsne_figure
 from genrelearn.report.figures import save_figure
 
 if TYPE_CHECKING:

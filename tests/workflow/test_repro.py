@@ -294,6 +294,13 @@ def test_report_has_every_figure_and_table_by_stage(tiny_run):
             + ["table_sae_sweeps.tex", "table_sae_thesis.tex"]
         ),
         "Paper": ["paper.pdf"],
+        # DBN / ConvRBM / VAE (issue 6)
+        "Deep generative models": [
+            "fig_deep_curves.pdf",
+            "fig_deep_tsne.pdf",
+            "table_convrbm.tex",
+            "table_dbn_layers.tex",
+        ],
     }
     # every figure and table the paper inputs is in the report, with its caption
     assert sorted(n for names in by_category.values() for n in names if n != "paper.pdf") == (
