@@ -168,3 +168,18 @@ def test_models_run_on_gpu():
         16,
         2,
     )
+
+
+def test_validation_clips_are_carved_per_genre_from_training_clips():
+    from genrelearn.models.study import carve_validation, clip_folds
+
+    genres = np.repeat(["a", "b", "c"], 6)
+    folds = clip_folds(genres, 1, 3, seed=1)
+    assert len(folds) == 3
+    for _, _, train, test in folds:
+        assert not set(train) & set(test)
+        fit, val = carve_validation(genres[train], 0.2, seed=0)
+        assert sorted(set(genres[train][val])) == ["a", "b", "c"]  # one clip per genre at least
+        assert not set(fit) & set(val) and len(fit) + len(val) == len(train)
+    with pytest.raises(ValueError, match="too few"):
+        carve_validation(np.array(["a", "b", "a"]), 0.2, seed=0)
