@@ -147,6 +147,8 @@ def test_library_edit_reruns_exactly_the_rules_that_import_it(tiny_run, tmp_path
         job("plot_confusion"),
         *{job("plot_sae", figure=f) for f in ("convergence", "atoms", "sweeps", "codes")},
         job("export_sae"),  # its tables use the sweep summaries' helpers in sae_report
+        # DBN / ConvRBM / VAE (issue 6)
+        *{job("plot_deep_generative", figure=f) for f in ("curves", "tsne")},
         *PAPER_JOBS,
     }
 

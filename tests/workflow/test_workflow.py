@@ -117,6 +117,8 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
             ("plot_sae", frozenset({ds, f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")
         },
+        # DBN / ConvRBM / VAE (issue 6)
+        *{("plot_deep_generative", frozenset({ds, f"figure={f}"})) for f in ("curves", "tsne")},
         ("paper", frozenset({ds})),
         ("all", frozenset()),
     }
