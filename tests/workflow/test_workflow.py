@@ -102,6 +102,7 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
         # DBN / ConvRBM / VAE (issue 6): the DBN study by layer uses the same SVM
         ("deep_dbn_layers", frozenset({ds})),
         ("export_deep_generative", frozenset({ds})),
+        ("plot_deep_generative", frozenset({ds, "figure=curves"})),  # its fine-tuning curves
         ("paper", frozenset({ds})),
         ("all", frozenset()),
     }
