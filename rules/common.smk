@@ -224,7 +224,12 @@ def headline_summary():
 
 # Hand-written LaTeX sections beside paper/paper.tex, each pulled in by an \input{<stem>} line
 # of paper.tex (one per model family, so families can be edited independently).
-PAPER_SECTIONS = ["paper/random_cnn.tex"]
+PAPER_SECTIONS = [
+    # DBN / ConvRBM / VAE (issue 6)
+    "paper/deep_generative.tex",
+    # randomly weighted CNNs, SVM and ELM back-ends (issue 6)
+    "paper/random_cnn.tex",
+]
 
 
 def generated_paper_inputs():
@@ -247,6 +252,12 @@ def generated_paper_inputs():
         f"{GEN}/macros_random_cnn.tex",
         f"{GEN}/table_random_cnn.tex",
         f"{GEN}/fig_random_cnn.pdf",
+        # DBN / ConvRBM / VAE (issue 6)
+        f"{GEN}/macros_deep.tex",
+        f"{GEN}/table_dbn_layers.tex",
+        f"{GEN}/table_convrbm.tex",
+        f"{GEN}/fig_deep_curves.pdf",
+        f"{GEN}/fig_deep_tsne.pdf",
     ] + ([f"{GEN}/table_synth.tex", f"{GEN}/table_attributes.tex"] if SOURCE == "synth" else [])
 
 
@@ -436,3 +447,55 @@ def random_cnn_published():
     if SOURCE == "gtzan" and "fault-filtered" in RCNN_PROTOCOLS:
         return "paper/published/pons2018_gtzan_ff.csv"
     return []
+
+
+# ---- DBN, convolutional RBM, convolutional VAE (issue 6) ------------------------------------
+DEEP_GENERATIVE = ("dbn", "convrbm", "vae")
+
+
+def deep_dbn_params():
+    """Keyword arguments of genrelearn.models.dbn.DBN from the config (deep.dbn)."""
+    dbn = config["deep"]["dbn"]
+    return {
+        "hidden": list(dbn["hidden"]),
+        "pretrain_epochs": dbn["pretrain"]["epochs"],
+        "pretrain_lr": dbn["pretrain"]["lr"],
+        "momentum": dbn["pretrain"]["momentum"],
+        "cd_k": dbn["pretrain"]["cd_k"],
+        "finetune_epochs": dbn["finetune"]["epochs"],
+        "finetune_lr": dbn["finetune"]["lr"],
+        "patience": dbn["finetune"]["patience"],
+        "batch_size": dbn["batch_size"],
+    }
+
+
+def deep_generative_results(wildcards):
+    """Compute outputs behind the deep generative tables and macros (and the main-table rows)."""
+    base = f"results/{wildcards.dataset}/deep"
+    n = max(config["classify"]["n_genres"])
+    summaries = {
+        f"summary_{m}": f"results/{wildcards.dataset}/classify/{m}/g{n}/grouped/summary.json"
+        for m in DEEP_GENERATIVE
+        if m in LEARNED and "grouped" in config["classify"]["protocols"]
+    }
+    return {
+        "dbn_scores": f"{base}/dbn/layers/scores.csv",
+        "dbn_finetune": f"{base}/dbn/layers/finetune_history.csv",
+        "convrbm_scores": f"{base}/convrbm/pooling_scores.csv",
+        "vae_scores": f"{base}/vae/scores.csv",
+        "vae_history": f"{base}/vae/history.csv",
+        **summaries,
+    }
+
+
+def deep_generative_figure_inputs(wildcards):
+    """Histories for the training-curve figure, clip vectors for the t-SNE figure."""
+    base = f"results/{wildcards.dataset}"
+    if wildcards.figure == "curves":
+        return {
+            "dbn_pretrain": f"{base}/deep/dbn/pretrain_history.csv",
+            "dbn_finetune": f"{base}/deep/dbn/layers/finetune_history.csv",
+            "convrbm": f"{base}/deep/convrbm/history.csv",
+            "vae": f"{base}/deep/vae/history.csv",
+        }
+    return {m: f"{base}/learned/{m}/vectors.npz" for m in DEEP_GENERATIVE}

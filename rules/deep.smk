@@ -4,6 +4,128 @@
 # same SVM and protocols as the raw features (config key classify.learned).
 
 # ---- deep belief network, convolutional RBM, convolutional VAE ----------------------------------
+# Label-free models (DBN for the main table, ConvRBM, VAE) are fitted on all clips' frames
+# (transductive, like the SAE's thesis protocol; said next to the tables); the supervised DBN
+# study fits everything per fold on training clips only. Settings: config key deep.
+
+
+rule deep_dbn:
+    """Pretrain a DBN on all clips' |DFT| frames (no labels); windowed clip vectors."""
+    input:
+        frames="results/{dataset}/features/dft.npz",
+        code=library_code("deep_dbn"),
+    output:
+        vectors="results/{dataset}/learned/dbn/vectors.npz",
+        history="results/{dataset}/deep/dbn/pretrain_history.csv",
+    log:
+        "results/{dataset}/logs/deep_dbn.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_dbn.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        dbn=deep_dbn_params(),
+        frame_step=config["deep"]["dbn"]["frame_step"],
+        window_seconds=config["deep"]["dbn"]["window_seconds"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_dbn.py"
+
+
+rule deep_dbn_layers:
+    """Per clip fold: pretrain, fine-tune; SVM on each layer's activations, frame vote."""
+    input:
+        frames="results/{dataset}/features/dft.npz",
+        code=library_code("deep_dbn_layers"),
+    output:
+        scores="results/{dataset}/deep/dbn/layers/scores.csv",
+        pretrain="results/{dataset}/deep/dbn/layers/pretrain_history.csv",
+        finetune="results/{dataset}/deep/dbn/layers/finetune_history.csv",
+    log:
+        "results/{dataset}/logs/deep_dbn_layers.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_dbn_layers.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    params:
+        dbn=deep_dbn_params(),
+        frame_step=config["deep"]["dbn"]["frame_step"],
+        window_seconds=config["deep"]["dbn"]["window_seconds"],
+        folds=config["deep"]["folds"],
+        valid_fraction=config["deep"]["valid_fraction"],
+        scaling=config["classify"]["scaling"],
+        svm=config["classify"]["svm"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_dbn_layers.py"
+
+
+rule deep_convrbm:
+    """ConvRBM on all clips' mel patches (no labels); random forest per pooling variant."""
+    input:
+        frames="results/{dataset}/features/mel64.npz",
+        code=library_code("deep_convrbm"),
+    output:
+        vectors="results/{dataset}/learned/convrbm/vectors.npz",
+        scores="results/{dataset}/deep/convrbm/pooling_scores.csv",
+        history="results/{dataset}/deep/convrbm/history.csv",
+    log:
+        "results/{dataset}/logs/deep_convrbm.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_convrbm.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        convrbm=config["deep"]["convrbm"],
+        folds=config["deep"]["folds"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_convrbm.py"
+
+
+rule deep_vae:
+    """Convolutional VAE on all clips' mel patches (no labels); logistic regression probe."""
+    input:
+        frames="results/{dataset}/features/mel64.npz",
+        code=library_code("deep_vae"),
+    output:
+        vectors="results/{dataset}/learned/vae/vectors.npz",
+        scores="results/{dataset}/deep/vae/scores.csv",
+        history="results/{dataset}/deep/vae/history.csv",
+    log:
+        "results/{dataset}/logs/deep_vae.log",
+    benchmark:
+        "results/{dataset}/benchmarks/deep_vae.tsv"
+    conda:
+        "../envs/deep.yaml"
+    threads: config["deep"]["threads"]
+    resources:
+        mem_mb=6000,
+        runtime=60,
+    params:
+        vae=config["deep"]["vae"],
+        folds=config["deep"]["folds"],
+        valid_fraction=config["deep"]["valid_fraction"],
+        device=config["deep"]["device"],
+        seed=config["deep"]["seed"],
+    script:
+        "../scripts/deep_vae.py"
+
 
 # ---- randomly weighted CNNs, SVM and ELM back-ends ----------------------------------------------
 

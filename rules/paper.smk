@@ -311,3 +311,75 @@ rule export_random_cnn:
         main_table=[m for m in LEARNED if m.startswith("rcnn_")],
     script:
         "../scripts/export_random_cnn.py"
+
+
+# ---- DBN, convolutional RBM, convolutional VAE (issue 6): exports and figures -----------------
+
+
+rule export_deep_generative:
+    """Tables (DBN by layer beside Hamel's, ConvRBM poolings) and macros of the deep models."""
+    input:
+        unpack(deep_generative_results),
+        published="paper/published/hamel2010_dbn.csv",
+        code=library_code("export_deep_generative"),
+    output:
+        macros="results/{dataset}/paper/generated/macros_deep.tex",
+        dbn=report(
+            "results/{dataset}/paper/generated/table_dbn_layers.tex",
+            caption="../paper/captions/table_dbn_layers.rst",
+            category="Deep generative models",
+        ),
+        convrbm=report(
+            "results/{dataset}/paper/generated/table_convrbm.tex",
+            caption="../paper/captions/table_convrbm.rst",
+            category="Deep generative models",
+        ),
+    log:
+        "results/{dataset}/logs/export_deep_generative.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        deep=config["deep"],
+        dft=config["features"]["dft"],
+        mel64=config["features"]["mel64"],
+        source=config["dataset"]["source"],
+        n_genres=max(config["classify"]["n_genres"]),
+        grouped=config["classify"]["grouped"],
+    script:
+        "../scripts/export_deep_generative.py"
+
+
+rule plot_deep_generative:
+    """Training curves of the deep models, or t-SNE maps of their clip features."""
+    input:
+        unpack(deep_generative_figure_inputs),
+        code=library_code("plot_deep_generative"),
+    output:
+        figure=report(
+            "results/{dataset}/paper/generated/fig_deep_{figure}.pdf",
+            caption="../paper/captions/deep_generative.rst",
+            category="Deep generative models",
+        ),
+    log:
+        "results/{dataset}/logs/plot_deep_{figure}.log",
+    wildcard_constraints:
+        figure="curves|tsne",
+    localrule: True
+    conda:
+        "../envs/deep.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        figure="{figure}",
+        perplexity=config["deep"]["tsne"]["perplexity"],
+        seed=config["deep"]["seed"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/plot_deep_generative.py"

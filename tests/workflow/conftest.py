@@ -56,6 +56,11 @@ def snakemake_command(*args: str) -> list[str]:
             "knn_search",
             "sae_fit",
             "sae_classify",
+            # DBN / ConvRBM / VAE (issue 6)
+            "deep_dbn",
+            "deep_dbn_layers",
+            "deep_convrbm",
+            "deep_vae",
         )
     ]
     return [

@@ -148,6 +148,8 @@ def test_library_edit_reruns_exactly_the_rules_that_import_it(tiny_run, tmp_path
         *{job("plot_sae", figure=f) for f in ("convergence", "atoms", "sweeps", "codes")},
         job("export_sae"),  # its tables use the sweep summaries' helpers in sae_report
         job("export_random_cnn"),  # its figure
+        # DBN / ConvRBM / VAE (issue 6)
+        *{job("plot_deep_generative", figure=f) for f in ("curves", "tsne")},
         *PAPER_JOBS,
     }
 
@@ -296,6 +298,13 @@ def test_report_has_every_figure_and_table_by_stage(tiny_run):
         ),
         "Paper": ["paper.pdf"],
         "Random CNNs": ["fig_random_cnn.pdf", "table_random_cnn.tex"],
+        # DBN / ConvRBM / VAE (issue 6)
+        "Deep generative models": [
+            "fig_deep_curves.pdf",
+            "fig_deep_tsne.pdf",
+            "table_convrbm.tex",
+            "table_dbn_layers.tex",
+        ],
     }
     # every figure and table the paper inputs is in the report, with its caption
     assert sorted(n for names in by_category.values() for n in names if n != "paper.pdf") == (

@@ -28,6 +28,27 @@ def test_tiny_run_builds_the_paper(tiny_run):
         assert log.stat().st_size > 0, f"{log.name} is empty: output not redirected into it"
 
 
+def test_deep_generative_tables_and_figures_hold_numbers(tiny_run):
+    """DBN / ConvRBM / VAE (issue 6): tables, macros and figures exist, with measured numbers."""
+    import re
+
+    gen = dataset_dir(tiny_run) / "paper" / "generated"
+    layers = (gen / "table_dbn_layers.tex").read_text()
+    assert "all layers" in layers and "DBN frame vote" in layers
+    assert len(re.findall(r"\d+\.\d \+- \d+\.\d", layers)) >= 7  # 2 stages x 3 rows + vote
+    assert "Hamel" not in layers  # theirs only beside GTZAN results
+    pooling = (gen / "table_convrbm.tex").read_text()
+    for label in ("Flatten", "Global average", "Max", "Global max", "Average 2-D"):
+        assert re.search(rf"^{label} & \d+ & \d+\.\d \+- ", pooling, re.M), label
+    macros = (gen / "macros_deep.tex").read_text()
+    for name in ("DeepMainAccDbn", "DeepMainAccConvrbm", "DeepMainAccVae", "DeepVaeAcc"):
+        assert re.search(rf"\\newcommand{{\\{name}}}{{\d+\.\d}}", macros), name
+    accuracy = (gen / "table_accuracy.tex").read_text()
+    assert "DBN (all layers)" in accuracy and "ConvRBM" in accuracy and "Conv. VAE" in accuracy
+    for fig in ("fig_deep_curves.pdf", "fig_deep_tsne.pdf"):
+        assert (gen / fig).read_bytes()[:5] == b"%PDF-"
+
+
 def test_finished_tree_plans_nothing(tiny_run):
     proc = snakemake(tiny_run, "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
@@ -63,7 +84,7 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
     ds = f"dataset={cfg['dataset']['name']}"
     expected = {
         ("classify", frozenset({ds, f"feature={f}", f"ngenres={n}", f"protocol={p}"}))
-        for f in cfg["classify"]["features"] + cfg["classify"].get("learned", [])
+        for f in cfg["classify"]["features"] + cfg["classify"]["learned"]
         for n in cfg["classify"]["n_genres"]
         for p in cfg["classify"]["protocols"]
     }
@@ -78,6 +99,10 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
         ("export_sae", frozenset({ds})),
         ("plot_confusion", frozenset({ds})),
         ("plot_sae", frozenset({ds, "figure=sweeps"})),
+        # DBN / ConvRBM / VAE (issue 6): the DBN study by layer uses the same SVM
+        ("deep_dbn_layers", frozenset({ds})),
+        ("export_deep_generative", frozenset({ds})),
+        ("plot_deep_generative", frozenset({ds, "figure=curves"})),  # its fine-tuning curves
         ("paper", frozenset({ds})),
         ("all", frozenset()),
     }
@@ -97,6 +122,8 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
             ("plot_sae", frozenset({ds, f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")
         },
+        # DBN / ConvRBM / VAE (issue 6)
+        *{("plot_deep_generative", frozenset({ds, f"figure={f}"})) for f in ("curves", "tsne")},
         ("paper", frozenset({ds})),
         ("all", frozenset()),
     }

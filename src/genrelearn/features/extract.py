@@ -14,6 +14,9 @@ from tqdm import tqdm
 
 from genrelearn.data.index import AudioValidationError
 from genrelearn.features.cqt import thesis_cqt
+
+# DBN / ConvRBM / VAE features (issue 6)
+from genrelearn.features.dft import dft_magnitude
 from genrelearn.features.pons import PONS_EXTRACTORS, pons_frame_rate
 from genrelearn.features.spectral import log_mel, mfcc
 from genrelearn.features.store import FrameSet
@@ -23,6 +26,9 @@ EXTRACTORS: dict[str, Callable[..., np.ndarray]] = {
     "cqt": thesis_cqt,
     "mel": log_mel,
     "mfcc": mfcc,
+    # DBN / ConvRBM / VAE features (issue 6): |DFT| frames, 64-band log-mel
+    "dft": dft_magnitude,
+    "mel64": log_mel,
 }
 # Inputs of the randomly weighted CNNs and their MFCC baseline, at 12 kHz (rules/deep.smk).
 EXTRACTORS.update(PONS_EXTRACTORS)

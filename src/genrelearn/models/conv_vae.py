@@ -1,0 +1,184 @@
+"""Convolutional variational auto-encoder on log-mel patches (Kingma & Welling 2014).
+
+Encoder: strided 3 x 3 convolutions (each halves both axes) then linear maps to the mean and
+log-variance of a diagonal Gaussian posterior; decoder: a linear map back to the last feature
+maps, then transposed convolutions up to the patch size. The loss is the negative ELBO per patch
+(Gaussian likelihood of unit variance on standardised patches, i.e. half the squared error, plus
+the KL divergence to N(0, I)), trained with :func:`genrelearn.models.training.train_epochs`.
+:meth:`ConvVAE.transform` returns the posterior means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from genrelearn.models.torch_setup import resolve_device, seed_everything, torch_threads
+from genrelearn.models.training import train_epochs
+
+
+class VAEModule(nn.Module):
+    """Encoder and decoder for ``(1, n_bands, n_frames)`` patches."""
+
+    def __init__(self, shape: Sequence[int], channels: Sequence[int], latent: int) -> None:
+        super().__init__()
+        n_bands, n_frames = int(shape[0]), int(shape[1])
+        factor = 2 ** len(channels)
+        if n_bands % factor or n_frames % factor:
+            raise ValueError(
+                f"patch {n_bands} x {n_frames} must be divisible by {factor} "
+                f"(2 per convolution, {len(channels)} convolutions)"
+            )
+        enc: list[nn.Module] = []
+        prev = 1
+        for ch in channels:
+            enc += [nn.Conv2d(prev, int(ch), 3, stride=2, padding=1), nn.ReLU()]
+            prev = int(ch)
+        self.encoder = nn.Sequential(*enc, nn.Flatten())
+        self.inner = (prev, n_bands // factor, n_frames // factor)
+        flat = prev * self.inner[1] * self.inner[2]
+        self.mu = nn.Linear(flat, latent)
+        self.logvar = nn.Linear(flat, latent)
+        self.expand = nn.Linear(latent, flat)
+        dec: list[nn.Module] = []
+        rev = [int(c) for c in channels][::-1] + [1]
+        for i in range(len(channels)):
+            dec.append(nn.ConvTranspose2d(rev[i], rev[i + 1], 4, stride=2, padding=1))
+            if i < len(channels) - 1:
+                dec.append(nn.ReLU())
+        self.decoder = nn.Sequential(*dec)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean and log-variance."""
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Mean of the likelihood, same shape as the input."""
+        return self.decoder(torch.relu(self.expand(z)).view(-1, *self.inner))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Reconstruction (from a reparameterised sample), mean and log-variance."""
+        mu, logvar = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode(z), mu, logvar
+
+
+def negative_elbo(model: VAEModule, x: torch.Tensor) -> torch.Tensor:
+    """Negative ELBO per patch: ``0.5 ||x - x_hat||^2 + KL(q(z|x) || N(0, I))``, batch mean."""
+    recon, mu, logvar = model(x)
+    rec = 0.5 * ((recon - x) ** 2).flatten(1).sum(dim=1)
+    kl = 0.5 * (mu**2 + logvar.exp() - 1.0 - logvar).sum(dim=1)
+    return (rec + kl).mean()
+
+
+class ConvVAE(TransformerMixin, BaseEstimator):
+    """Convolutional VAE on spectrogram patches ``(n, 1, n_bands, n_frames)``.
+
+    Parameters
+    ----------
+    latent : int
+        Dimension of the latent code.
+    channels : sequence of int
+        Channels of the encoder's convolutions (mirrored by the decoder).
+    epochs, lr, batch_size, patience : int, float, int, int
+        Adam training with early stopping on the validation patches.
+    valid_fraction : float
+        Share of the patches held out for early stopping when :meth:`fit` gets no
+        ``X_val`` (drawn at random with the seed).
+    device, seed, n_threads, progress
+        As for :class:`genrelearn.models.dbn.DBN`.
+
+    Attributes
+    ----------
+    history_ : pandas.DataFrame
+        :func:`train_epochs` history (negative ELBO per patch).
+    """
+
+    def __init__(
+        self,
+        latent: int = 16,
+        channels: Sequence[int] = (16, 32),
+        epochs: int = 15,
+        lr: float = 1e-3,
+        batch_size: int = 64,
+        patience: int = 3,
+        valid_fraction: float = 0.1,
+        device: str = "auto",
+        seed: int = 1,
+        n_threads: int | None = None,
+        progress: bool = False,
+    ) -> None:
+        self.latent = latent
+        self.channels = channels
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.patience = patience
+        self.valid_fraction = valid_fraction
+        self.device = device
+        self.seed = seed
+        self.n_threads = n_threads
+        self.progress = progress
+
+    def fit(self, X: np.ndarray, y: None = None, X_val: np.ndarray | None = None) -> ConvVAE:
+        """Standardise the patches and maximise the ELBO (no labels)."""
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 4 or X.shape[1] != 1:
+            raise ValueError(f"patches must have shape (n, 1, bands, frames), got {X.shape}")
+        device = resolve_device(self.device)
+        self.device_ = str(device)
+        gen = seed_everything(self.seed)
+        if X_val is None:
+            order = np.random.default_rng(self.seed).permutation(len(X))
+            n_val = max(1, int(round(self.valid_fraction * len(X))))
+            X, X_val = X[order[n_val:]], X[order[:n_val]]
+        self.mean_ = float(X.mean())
+        self.scale_ = float(X.std()) + 1e-6
+        self.module_ = VAEModule(X.shape[2:], self.channels, self.latent).to(device)
+
+        def loader(data: np.ndarray, shuffle: bool) -> DataLoader:
+            ds = TensorDataset(torch.from_numpy(self._standardise(data)))
+            return DataLoader(ds, batch_size=self.batch_size, shuffle=shuffle, generator=gen)
+
+        def loss_fn(model: nn.Module, batch: list[torch.Tensor]) -> torch.Tensor:
+            return negative_elbo(model, batch[0])
+
+        opt = torch.optim.Adam(self.module_.parameters(), lr=self.lr)
+        with torch_threads(self.n_threads):
+            result = train_epochs(
+                self.module_,
+                loss_fn,
+                loader(X, True),
+                loader(np.asarray(X_val, dtype=np.float32), False),
+                optimizer=opt,
+                max_epochs=self.epochs,
+                patience=self.patience,
+                device=device,
+                desc="conv VAE",
+                progress=self.progress,
+            )
+        self.module_.eval()
+        self.history_ = result.history.assign(best_epoch=result.best_epoch)
+        return self
+
+    def transform(self, X: np.ndarray, chunk: int = 512) -> np.ndarray:
+        """Posterior means ``(n, latent)`` float32."""
+        if not hasattr(self, "module_"):
+            raise RuntimeError("ConvVAE is not fitted; call fit first")
+        data = torch.from_numpy(self._standardise(np.asarray(X, dtype=np.float32)))
+        device = torch.device(self.device_)
+        with torch_threads(self.n_threads), torch.no_grad():
+            mus = [
+                self.module_.encode(data[i : i + chunk].to(device))[0].cpu()
+                for i in range(0, len(data), chunk)
+            ]
+        return torch.cat(mus).numpy().astype(np.float32)
+
+    def _standardise(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean_) / self.scale_).astype(np.float32)
