@@ -13,6 +13,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from genrelearn.data.index import AudioValidationError
+from genrelearn.features.beat_sync import fused, fused_beat  # supervised CNN/LSTM (issue 7)
 from genrelearn.features.cqt import thesis_cqt
 from genrelearn.features.spectral import log_mel, mfcc
 from genrelearn.features.store import FrameSet
@@ -22,6 +23,9 @@ EXTRACTORS: dict[str, Callable[..., np.ndarray]] = {
     "cqt": thesis_cqt,
     "mel": log_mel,
     "mfcc": mfcc,
+    # supervised CNN/LSTM (issue 7): log-mel + chroma stack, raw and beat-synchronous
+    "fused": fused,
+    "fused_beat": fused_beat,
 }
 
 
