@@ -70,7 +70,9 @@ def test_cpus_match_threads():
 
 def test_gpu_for_the_pytorch_rule_only():
     gpu = {rule for rule, res in profile()["set-resources"].items() if res.get("gpu")}
-    assert gpu == {"sae_fit"}
+    pytorch_rules = {"sae_fit"}
+    pytorch_rules |= {"supervised_classify", "supervised_affect"}  # issue 7
+    assert gpu == pytorch_rules
 
 
 def test_site_settings_are_left_to_the_user():

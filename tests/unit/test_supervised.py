@@ -35,6 +35,7 @@ def one_thread():
     yield
     torch.set_num_threads(before)
 
+
 SETTINGS = {
     "lr": 1e-2,
     "batch_size": 4,
