@@ -171,6 +171,8 @@ def test_clip_split_is_disjoint_stratified_and_keeps_validation_in_training_fold
     assert set.union(*parts) == set(range(30)) and sum(map(len, parts)) == 30
     assert np.bincount(labels[split["test"]]).tolist() == [2, 2, 2]
     assert len(split["valid"]) == 6
+    tiny = clip_split(np.repeat(np.arange(3), 4), seed=1, n_splits=3, val_fraction=0.25)
+    assert sorted(np.repeat(np.arange(3), 4)[tiny["valid"]]) == [0, 1, 2]
     published = np.array(["train"] * 20 + ["valid"] * 4 + ["test"] * 4 + [""] * 2)
     fixed = clip_split(labels, 1, subsets=published)
     assert fixed["test"].tolist() == [24, 25, 26, 27]

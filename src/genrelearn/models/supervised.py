@@ -77,8 +77,15 @@ def clip_split(
     _, _, train, test = grouped_splits(
         labels, np.arange(len(labels)), n_repeats=1, n_splits=n_splits, seed=seed
     )[0]
+    # at least one validation clip per class, so that the stratified split exists
+    n_valid = max(round(val_fraction * len(train)), len(np.unique(labels)))
+    if n_valid >= len(train):
+        raise ValueError(
+            f"{len(train)} training clips are too few to hold out {n_valid} for validation; "
+            "add clips or lower supervised.n_splits"
+        )
     fit, valid = train_test_split(
-        train, test_size=val_fraction, stratify=labels[train], random_state=seed
+        train, test_size=n_valid, stratify=labels[train], random_state=seed
     )
     return {"train": np.sort(fit), "valid": np.sort(valid), "test": np.sort(test)}
 
