@@ -235,6 +235,11 @@ GTZAN_MACROS = {
         "FfCCqtAll": "10",
         "FfCGrid": "0.1, 1 and 10",
     },
+    # issue 7: GTZAN has no affect labels
+    "macros_supervised.tex": {
+        "SupAffectAvailable": "0",
+        "SupAffectNote": "This dataset has no per-clip affect labels.",
+    },
 }
 
 
@@ -260,8 +265,12 @@ def build_gtzan_paper(generated: Path, tmp_path: Path) -> Path:
     for synth_only in ("table_synth.tex", "table_attributes.tex"):
         (gen / synth_only).unlink()
     pdf = tmp_path / "paper.pdf"
+    sections = sorted(p for p in (REPO / "paper").glob("*.tex") if p.name != "paper.tex")
     build_pdf(
-        REPO / "paper" / "paper.tex", [REPO / "paper" / "refs.bib"], sorted(gen.iterdir()), pdf
+        REPO / "paper" / "paper.tex",
+        [REPO / "paper" / "refs.bib", *sections],
+        sorted(gen.iterdir()),
+        pdf,
     )
     return pdf
 
@@ -277,3 +286,4 @@ def test_paper_describes_gtzan_when_it_is_the_dataset(tiny_run, tmp_path):
         assert "This study runs on GTZAN" in text and "jazz.00054" in text
         assert "fault-filtered" in text and "442 to training" in text
         assert "synthetic genre dataset" not in text
+        assert "no per-clip affect labels" in text  # issue 7

@@ -85,6 +85,7 @@ def test_figure_style_option_redraws_only_its_figure(tiny_run):
     assert planned_jobs(tiny_run, overlay) == {
         job("plot_spectrograms", feature="cqt"),
         job("plot_spectrograms", feature="mel"),
+        job("export_supervised_features"),  # issue 7: mel/chroma figure
         *PAPER_JOBS,
     }
 
@@ -147,6 +148,8 @@ def test_library_edit_reruns_exactly_the_rules_that_import_it(tiny_run, tmp_path
         job("plot_confusion"),
         *{job("plot_sae", figure=f) for f in ("convergence", "atoms", "sweeps", "codes")},
         job("export_sae"),  # its tables use the sweep summaries' helpers in sae_report
+        job("export_supervised_features"),  # issue 7
+        job("export_supervised"),  # issue 7
         *PAPER_JOBS,
     }
 
@@ -294,6 +297,11 @@ def test_report_has_every_figure_and_table_by_stage(tiny_run):
             + ["table_sae_sweeps.tex", "table_sae_thesis.tex"]
         ),
         "Paper": ["paper.pdf"],
+        # issue 7
+        "Supervised": sorted(
+            [f"fig_supervised_{f}.pdf" for f in ("confusion", "curves", "spectrograms")]
+            + [f"table_supervised_{t}.tex" for t in ("affect", "classify", "shapes")]
+        ),
     }
     # every figure and table the paper inputs is in the report, with its caption
     assert sorted(n for names in by_category.values() for n in names if n != "paper.pdf") == (
