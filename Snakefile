@@ -25,6 +25,7 @@ include: "rules/classify.smk"
 include: "rules/graph.smk"
 include: "rules/sae.smk"
 include: "rules/deep.smk"
+include: "rules/supervised.smk"
 include: "rules/paper.smk"
 
 

@@ -229,6 +229,7 @@ PAPER_SECTIONS = [
     "paper/deep_generative.tex",
     # randomly weighted CNNs, SVM and ELM back-ends (issue 6)
     "paper/random_cnn.tex",
+    "paper/supervised.tex",  # supervised CNN/LSTM (issue 7)
 ]
 
 
@@ -258,6 +259,7 @@ def generated_paper_inputs():
         f"{GEN}/table_convrbm.tex",
         f"{GEN}/fig_deep_curves.pdf",
         f"{GEN}/fig_deep_tsne.pdf",
+        *supervised_paper_inputs(),  # supervised CNN/LSTM (issue 7)
     ] + ([f"{GEN}/table_synth.tex", f"{GEN}/table_attributes.tex"] if SOURCE == "synth" else [])
 
 
@@ -499,3 +501,75 @@ def deep_generative_figure_inputs(wildcards):
             "vae": f"{base}/deep/vae/history.csv",
         }
     return {m: f"{base}/learned/{m}/vectors.npz" for m in DEEP_GENERATIVE}
+
+
+# ---- supervised CNN/LSTM (issue 7) -------------------------------------------------------------
+# Affect regression needs per-clip attributes (energy, danceability, valence), which only the
+# synthetic dataset has; on GTZAN its job is left out and the paper says why.
+SUPERVISED_AFFECT = SOURCE == "synth"
+_sup = config["supervised"]
+if _sup["affect"]["feature_set"] not in _sup["feature_sets"]:
+    raise ValueError(
+        "config key 'supervised.affect.feature_set': "
+        f"{_sup['affect']['feature_set']!r} must also be in supervised.feature_sets (its genre "
+        "classifiers give the transfer backbones)"
+    )
+if not set(_sup["affect"]["models"]) <= set(_sup["models"]):
+    raise ValueError(
+        "config key 'supervised.affect.models': every model must also be in supervised.models "
+        "(its genre classifier gives the transfer backbone)"
+    )
+
+
+def supervised_settings():
+    """Training settings of the supervised models (one dict, so editing any reruns them)."""
+    sup = config["supervised"]
+    return {
+        key: sup[key]
+        for key in ("lr", "batch_size", "epochs", "patience", "max_frames", "cnn", "lstm")
+    }
+
+
+def supervised_split_input(wildcards):
+    """GTZAN's published split when the fault-filtered protocol is run, else none."""
+    if "fault-filtered" in config["classify"]["protocols"]:
+        return f"results/{wildcards.dataset}/splits/fault-filtered.csv"
+    return []
+
+
+def supervised_affect_frames(wildcards):
+    """The feature file the affect feature set is a slice of (raw or beat-synchronous)."""
+    beat = config["supervised"]["affect"]["feature_set"].endswith("_beat")
+    return f"results/{wildcards.dataset}/features/{'fused_beat' if beat else 'fused'}.npz"
+
+
+def supervised_example_genres():
+    """The two genres of the spectrogram figure (the configured ones if present)."""
+    wanted = [g for g in config["supervised"]["example_genres"] if g in GENRES]
+    return (wanted + [g for g in GENRES if g not in wanted])[:2]
+
+
+def supervised_results(wildcards):
+    """Inputs of the supervised export: the classifiers' results, the regressors' if any."""
+    base = f"results/{wildcards.dataset}/supervised"
+    files = {
+        "classify_metrics": f"{base}/classify/metrics.json",
+        "classify_histories": f"{base}/classify/histories.csv",
+    }
+    if SUPERVISED_AFFECT:
+        files["affect_spearman"] = f"{base}/affect/spearman.csv"
+        files["affect_histories"] = f"{base}/affect/histories.csv"
+    return files
+
+
+def supervised_paper_inputs():
+    return [
+        f"{GEN}/macros_supervised.tex",
+        f"{GEN}/macros_supervised_features.tex",
+        f"{GEN}/table_supervised_classify.tex",
+        f"{GEN}/table_supervised_affect.tex",
+        f"{GEN}/table_supervised_shapes.tex",
+        f"{GEN}/fig_supervised_spectrograms.pdf",
+        f"{GEN}/fig_supervised_curves.pdf",
+        f"{GEN}/fig_supervised_confusion.pdf",
+    ]

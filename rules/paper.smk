@@ -383,3 +383,89 @@ rule plot_deep_generative:
         dpi=config["figures"]["dpi"],
     script:
         "../scripts/plot_deep_generative.py"
+
+
+# ---- supervised CNN/LSTM (issue 7) ---------------------------------------------------------
+
+
+rule export_supervised_features:
+    """Mel and chroma of two genres, raw and beat-synced; table of their shapes."""
+    input:
+        fused="results/{dataset}/features/fused.npz",
+        fused_beat="results/{dataset}/features/fused_beat.npz",
+        code=library_code("export_supervised_features"),
+    output:
+        figure=report(
+            "results/{dataset}/paper/generated/fig_supervised_spectrograms.pdf",
+            caption="../paper/captions/supervised_spectrograms.rst",
+            category="Supervised",
+        ),
+        shapes=report(
+            "results/{dataset}/paper/generated/table_supervised_shapes.tex",
+            caption="../paper/captions/table_supervised_shapes.rst",
+            category="Supervised",
+        ),
+        macros="results/{dataset}/paper/generated/macros_supervised_features.tex",
+    log:
+        "results/{dataset}/logs/export_supervised_features.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        example_genres=supervised_example_genres(),
+        cmap=config["figures"]["cmap"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/export_supervised_features.py"
+
+
+rule export_supervised:
+    """Tables, macros, learning curves and confusion matrix of the supervised models."""
+    input:
+        unpack(supervised_results),
+        code=library_code("export_supervised"),
+    output:
+        classify=report(
+            "results/{dataset}/paper/generated/table_supervised_classify.tex",
+            caption="../paper/captions/table_supervised_classify.rst",
+            category="Supervised",
+        ),
+        affect=report(
+            "results/{dataset}/paper/generated/table_supervised_affect.tex",
+            caption="../paper/captions/table_supervised_affect.rst",
+            category="Supervised",
+        ),
+        macros="results/{dataset}/paper/generated/macros_supervised.tex",
+        curves=report(
+            "results/{dataset}/paper/generated/fig_supervised_curves.pdf",
+            caption="../paper/captions/supervised_curves.rst",
+            category="Supervised",
+        ),
+        confusion=report(
+            "results/{dataset}/paper/generated/fig_supervised_confusion.pdf",
+            caption="../paper/captions/supervised_confusion.rst",
+            category="Supervised",
+        ),
+    log:
+        "results/{dataset}/logs/export_supervised.log",
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        settings=supervised_settings(),
+        epochs=config["supervised"]["epochs"],
+        patience=config["supervised"]["patience"],
+        lr=config["supervised"]["lr"],
+        max_frames=config["supervised"]["max_frames"],
+        affect_feature_set=config["supervised"]["affect"]["feature_set"],
+        dpi=config["figures"]["dpi"],
+    script:
+        "../scripts/export_supervised.py"

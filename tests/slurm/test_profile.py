@@ -71,7 +71,8 @@ def test_cpus_match_threads():
 def test_gpu_for_the_pytorch_rule_only():
     gpu = {rule for rule, res in profile()["set-resources"].items() if res.get("gpu")}
     deep = {"deep_dbn", "deep_dbn_layers", "deep_convrbm", "deep_vae"}  # DBN / ConvRBM / VAE
-    assert gpu == {"sae_fit", "random_cnn_features"} | deep
+    supervised = {"supervised_classify", "supervised_affect"}  # issue 7
+    assert gpu == {"sae_fit", "random_cnn_features"} | deep | supervised
 
 
 def test_site_settings_are_left_to_the_user():

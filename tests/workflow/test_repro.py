@@ -85,6 +85,7 @@ def test_figure_style_option_redraws_only_its_figure(tiny_run):
     assert planned_jobs(tiny_run, overlay) == {
         job("plot_spectrograms", feature="cqt"),
         job("plot_spectrograms", feature="mel"),
+        job("export_supervised_features"),  # issue 7: mel/chroma figure
         *PAPER_JOBS,
     }
 
@@ -150,6 +151,8 @@ def test_library_edit_reruns_exactly_the_rules_that_import_it(tiny_run, tmp_path
         job("export_random_cnn"),  # its figure
         # DBN / ConvRBM / VAE (issue 6)
         *{job("plot_deep_generative", figure=f) for f in ("curves", "tsne")},
+        job("export_supervised_features"),  # issue 7
+        job("export_supervised"),  # issue 7
         *PAPER_JOBS,
     }
 
@@ -305,6 +308,11 @@ def test_report_has_every_figure_and_table_by_stage(tiny_run):
             "table_convrbm.tex",
             "table_dbn_layers.tex",
         ],
+        # issue 7
+        "Supervised": sorted(
+            [f"fig_supervised_{f}.pdf" for f in ("confusion", "curves", "spectrograms")]
+            + [f"table_supervised_{t}.tex" for t in ("affect", "classify", "shapes")]
+        ),
     }
     # every figure and table the paper inputs is in the report, with its caption
     assert sorted(n for names in by_category.values() for n in names if n != "paper.pdf") == (

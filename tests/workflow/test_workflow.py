@@ -118,6 +118,8 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
         ("plot_spectrograms", frozenset({ds, "feature=mel"})),
         ("plot_confusion", frozenset({ds})),
         ("export_random_cnn", frozenset({ds})),  # its figure
+        ("export_supervised_features", frozenset({ds})),  # issue 7
+        ("export_supervised", frozenset({ds})),  # issue 7
         *{
             ("plot_sae", frozenset({ds, f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")

@@ -13,6 +13,7 @@ import soundfile as sf
 from tqdm import tqdm
 
 from genrelearn.data.index import AudioValidationError
+from genrelearn.features.beat_sync import fused, fused_beat  # supervised CNN/LSTM (issue 7)
 from genrelearn.features.cqt import thesis_cqt
 
 # DBN / ConvRBM / VAE features (issue 6)
@@ -29,6 +30,9 @@ EXTRACTORS: dict[str, Callable[..., np.ndarray]] = {
     # DBN / ConvRBM / VAE features (issue 6): |DFT| frames, 64-band log-mel
     "dft": dft_magnitude,
     "mel64": log_mel,
+    # supervised CNN/LSTM (issue 7): log-mel + chroma stack, raw and beat-synchronous
+    "fused": fused,
+    "fused_beat": fused_beat,
 }
 # Inputs of the randomly weighted CNNs and their MFCC baseline, at 12 kHz (rules/deep.smk).
 EXTRACTORS.update(PONS_EXTRACTORS)
