@@ -306,6 +306,10 @@ rule export_random_cnn:
         settings={
             **RCNN,
             "scaling": config["deep"]["backends"]["scaling"],
+            "svm": config["deep"]["backends"]["svm"],
+            "elm": config["deep"]["backends"]["elm"],
+            "mel12k": config["features"]["mel12k"],
+            "mfcc120": config["features"]["mfcc120"],
         },
         dpi=config["figures"]["dpi"],
         main_table=[m for m in LEARNED if m.startswith("rcnn_")],

@@ -38,6 +38,11 @@ def main() -> None:
             "SupFrameReduction": format_number(row["Reduction"]),
             "SupExampleGenreA": p.example_genres[0],
             "SupExampleGenreB": p.example_genres[1],
+            # the extraction settings, from the frames' own metadata
+            "SupSampleRate": f"{int(raw.meta['sample_rate']):,}".replace(",", "\\,"),
+            "SupNfft": str(raw.meta["params"]["n_fft"]),
+            "SupHop": str(raw.meta["params"]["hop_length"]),
+            "SupFusedRows": str(raw.dim),
         }
         write_text(out.macros, render_macros(macros, "supervised study: feature shapes"))
         log.info("shapes:\n%s", shapes)

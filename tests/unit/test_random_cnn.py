@@ -215,3 +215,40 @@ def test_report_shows_published_numbers_only_when_given():
     assert m["RcnnSvmWins"] == "2" and m["RcnnBeatMfcc"] == "1"
     assert "not comparable" in m["RcnnPublishedNote"] and "VGG" in m["RcnnMainTableNote"]
     assert all(name.isalpha() for name in m)
+
+
+def test_report_settings_follow_the_configuration():
+    """The paper's description of inputs and grids comes from the config, not typed text."""
+    from genrelearn.report.random_cnn_report import macros
+
+    settings = {
+        "budget": 128,
+        "n_seeds": 2,
+        "crop_seconds": None,
+        "architectures": ["vgg"],
+        "frame_level_quirk": True,
+        "scaling": "none",
+        "mel12k": {
+            "target_rate": 12000,
+            "n_fft": 512,
+            "hop_length": 256,
+            "n_mels": 96,
+            "fmin": 0.0,
+            "fmax": 6000.0,
+        },
+        "mfcc120": {"target_rate": 16000, "n_mfcc": 13, "n_fft": 2048, "hop_length": 512},
+        "svm": {"C": [0.1, 2.0], "gamma": [0.125, 2.0**-13, "auto"], "linear": False},
+        "elm": {"n_hidden": [2500, 100, 250]},
+    }
+    m = macros(_summary(), settings, False)
+    assert (m["RcnnRateKhz"], m["RcnnNfft"], m["RcnnHop"], m["RcnnBands"]) == (
+        "12",
+        "512",
+        "256",
+        "96",
+    )
+    assert m["RcnnFmaxKhz"] == "6" and m["RcnnSvmC"] == "0.1, 2"
+    assert m["RcnnSvmGamma"] == "2^{-3}, 2^{-13}, 1/d"
+    assert m["RcnnSvmKernels"] == "an RBF kernel" and m["RcnnElmHidden"] == "100 to 2500"
+    assert (m["RcnnMfccN"], m["RcnnMfccDims"], m["RcnnMfccRateKhz"]) == ("13", "78", "16")
+    assert m["RcnnQuirk"] == "reproduce" and m["RcnnCrop"] == "the whole clip"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -96,6 +97,47 @@ def method_macro(prefix: str, method: str, backend: str) -> str:
     return macro_name("rcnn", prefix, *parts, backend)
 
 
+def _gamma_tex(gamma: Any) -> str:
+    if gamma == "auto":
+        return "1/d"
+    exponent = math.log2(float(gamma))
+    return f"2^{{{int(exponent)}}}" if exponent.is_integer() else f"{float(gamma):g}"
+
+
+def _setting_macros(settings: Mapping[str, Any]) -> dict[str, str]:
+    """Input and back-end settings as macros, so the text follows the configuration."""
+    out: dict[str, str] = {}
+    mel = settings.get("mel12k")
+    if mel:
+        out.update(
+            RcnnRateKhz=f"{mel['target_rate'] / 1000:g}",
+            RcnnNfft=str(mel["n_fft"]),
+            RcnnHop=str(mel["hop_length"]),
+            RcnnBands=str(mel["n_mels"]),
+            RcnnFminHz=f"{float(mel['fmin']):g}",
+            RcnnFmaxKhz=f"{float(mel['fmax'] or mel['target_rate'] / 2) / 1000:g}",
+        )
+    mfcc = settings.get("mfcc120")
+    if mfcc:
+        out.update(
+            RcnnMfccN=str(mfcc["n_mfcc"]),
+            RcnnMfccDims=str(6 * int(mfcc["n_mfcc"])),
+            RcnnMfccRateKhz=f"{mfcc['target_rate'] / 1000:g}",
+        )
+    svm = settings.get("svm")
+    if svm:
+        out["RcnnSvmC"] = ", ".join(f"{float(c):g}" for c in svm["C"])
+        out["RcnnSvmGamma"] = ", ".join(_gamma_tex(g) for g in svm["gamma"])
+        out["RcnnSvmKernels"] = (
+            "an RBF kernel and a linear kernel" if svm.get("linear", True) else "an RBF kernel"
+        )
+    elm = settings.get("elm")
+    if elm:
+        hidden = sorted(int(h) for h in elm["n_hidden"])
+        out["RcnnElmHidden"] = f"{hidden[0]} to {hidden[-1]}" if len(hidden) > 1 else str(hidden[0])
+    return out
+
+
 def macros(
     summary: Mapping[str, Any],
     settings: Mapping[str, Any],
@@ -128,6 +170,7 @@ def macros(
         if settings["scaling"] == "standard"
         else "not normalised",
     }
+    out.update(_setting_macros(settings))
     for _, r in head.iterrows():
         out[method_macro("acc", r["method"], r["backend"])] = format_number(r["accuracy_mean"])
         out[method_macro("std", r["method"], r["backend"])] = format_number(r["accuracy_std"])
