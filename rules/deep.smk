@@ -149,11 +149,14 @@ rule random_cnn_features:
         "results/{dataset}/benchmarks/random_cnn_features.tsv"
     conda:
         "../envs/random_cnn.yaml"
-    threads: 2
+    threads: config["deep"]["threads"]
     resources:
         mem_mb=8000,
         runtime=120,
     params:
+        # PyTorch threads: a fixed number, so that the features are bit-identical whatever
+        # cores a scheduler grants (CPU convolutions sum in a thread-dependent order)
+        torch_threads=config["deep"]["threads"],
         architectures=RCNN_ARCHS,
         budget=RCNN["budget"],
         n_seeds=RCNN["n_seeds"],

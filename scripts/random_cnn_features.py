@@ -58,7 +58,7 @@ def main() -> None:
                     batch_size=p.batch_size,
                     device=p.device,
                     frame_level_quirk=p.frame_level_quirk,
-                    n_threads=snakemake.threads,
+                    n_threads=p.torch_threads,
                 ).fit(X)
                 arrays[f"{arch}__seed{seed}"] = model.transform(X)
                 log.info(
