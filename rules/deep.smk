@@ -28,6 +28,7 @@ rule deep_dbn:
         mem_mb=6000,
         runtime=60,
     params:
+        torch_threads=config["deep"]["threads"],  # not the granted cores: see its schema
         dbn=deep_dbn_params(),
         frame_step=config["deep"]["dbn"]["frame_step"],
         window_seconds=config["deep"]["dbn"]["window_seconds"],
@@ -57,6 +58,7 @@ rule deep_dbn_layers:
         mem_mb=6000,
         runtime=120,
     params:
+        torch_threads=config["deep"]["threads"],  # not the granted cores: see its schema
         dbn=deep_dbn_params(),
         frame_step=config["deep"]["dbn"]["frame_step"],
         window_seconds=config["deep"]["dbn"]["window_seconds"],
@@ -90,6 +92,7 @@ rule deep_convrbm:
         mem_mb=6000,
         runtime=60,
     params:
+        torch_threads=config["deep"]["threads"],  # not the granted cores: see its schema
         convrbm=config["deep"]["convrbm"],
         folds=config["deep"]["folds"],
         device=config["deep"]["device"],
@@ -118,6 +121,7 @@ rule deep_vae:
         mem_mb=6000,
         runtime=60,
     params:
+        torch_threads=config["deep"]["threads"],  # not the granted cores: see its schema
         vae=config["deep"]["vae"],
         folds=config["deep"]["folds"],
         valid_fraction=config["deep"]["valid_fraction"],
@@ -154,9 +158,7 @@ rule random_cnn_features:
         mem_mb=8000,
         runtime=120,
     params:
-        # PyTorch threads: a fixed number, so that the features are bit-identical whatever
-        # cores a scheduler grants (CPU convolutions sum in a thread-dependent order)
-        torch_threads=config["deep"]["threads"],
+        torch_threads=config["deep"]["threads"],  # not the granted cores: see its schema
         architectures=RCNN_ARCHS,
         budget=RCNN["budget"],
         n_seeds=RCNN["n_seeds"],

@@ -22,11 +22,12 @@ rule sae_fit:
         point=r"sae(_[a-z_]+~[-+.e0-9]+)*",
     conda:
         "../envs/sae.yaml"
-    threads: 2
+    threads: config["sae"]["threads"]
     resources:
         mem_mb=8000,
         runtime=120,
     params:
+        torch_threads=config["sae"]["threads"],  # not the granted cores: see its schema
         fold=fold_of_part,
         point=point_params,
         solver=SAE_SOLVER,

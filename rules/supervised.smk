@@ -25,11 +25,12 @@ rule supervised_classify:
         "results/{dataset}/benchmarks/supervised_classify.tsv"
     conda:
         "../envs/supervised.yaml"
-    threads: 1
+    threads: config["supervised"]["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
     params:
+        torch_threads=config["supervised"]["threads"],  # not the granted cores: see its schema
         genres=GENRES,
         feature_sets=config["supervised"]["feature_sets"],
         models=config["supervised"]["models"],
@@ -63,11 +64,12 @@ rule supervised_affect:
         "results/{dataset}/benchmarks/supervised_affect.tsv"
     conda:
         "../envs/supervised.yaml"
-    threads: 1
+    threads: config["supervised"]["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
     params:
+        torch_threads=config["supervised"]["threads"],  # not the granted cores: see its schema
         feature_set=config["supervised"]["affect"]["feature_set"],
         models=config["supervised"]["affect"]["models"],
         targets=config["supervised"]["affect"]["targets"],

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from conftest import (
     REPO,
     copy_workflow,
@@ -166,6 +167,54 @@ def _same_results(a: Path, b: Path, rel: str) -> None:
                 np.testing.assert_array_equal(za[key], zb[key], err_msg=f"{rel}:{key}")
     else:
         assert fa.read_bytes() == fb.read_bytes(), rel
+
+
+#: PyTorch rules (their sums, split over CPU threads, round differently with another thread
+#: count) and one output of each, compared bit for bit.
+PYTORCH_OUTPUTS = {
+    "sae_fit": "sae/r0f0/sae/model.npz",
+    "deep_dbn": "learned/dbn/vectors.npz",
+    "deep_vae": "learned/vae/vectors.npz",
+    "random_cnn_features": "learned/rcnn_vgg/vectors.npz",
+    "supervised_classify": "supervised/classify/backbones.pt",
+}
+
+
+def _tensors(value, key=""):
+    """Every tensor of a nested dict saved by ``torch.save``, by its dotted key."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _tensors(v, f"{key}.{k}")
+    elif isinstance(value, torch.Tensor):
+        yield key, value
+
+
+def _same_bits(a: Path, b: Path) -> bool:
+    """The arrays (``.npz``) or tensors (``.pt``) of two files are bit-identical."""
+    if a.suffix == ".pt":
+        ta, tb = (dict(_tensors(torch.load(p, weights_only=True))) for p in (a, b))
+        return sorted(ta) == sorted(tb) and all(
+            ta[k].dtype == tb[k].dtype and torch.equal(ta[k], tb[k]) for k in ta
+        )
+    with np.load(a) as x, np.load(b) as y:
+        return sorted(x) == sorted(y) and all(
+            x[k].dtype == y[k].dtype and x[k].tobytes() == y[k].tobytes() for k in x
+        )
+
+
+def test_granted_cores_do_not_change_pytorch_results(tiny_run, tmp_path):
+    """PyTorch computes with the config's threads, not with the cores a job is granted."""
+    tree = copy_finished_tree(tiny_run, tmp_path / "tree")
+    out = dataset_dir(tree)
+    targets = [str((out / rel).relative_to(tree)) for rel in PYTORCH_OUTPUTS.values()]
+    # The tiny run granted each job one core; these jobs now get two.
+    granted = [f"{rule}=2" for rule in PYTORCH_OUTPUTS]
+    snakemake(tree, "--set-threads", *granted, "--forcerun", *PYTORCH_OUTPUTS, "-p", *targets)
+    for rule, rel in PYTORCH_OUTPUTS.items():
+        prov = json.loads((out / f"{rel}.prov.json").read_text())
+        assert prov["rule"] == rule and prov["threads"] == 2, rel  # rerun with two cores
+        assert (out / rel).stat().st_mtime > (dataset_dir(tiny_run) / rel).stat().st_mtime, rel
+        assert _same_bits(out / rel, dataset_dir(tiny_run) / rel), f"{rel} changed"
 
 
 def test_killed_run_recovers_with_rerun_incomplete(tiny_run, tmp_path):
