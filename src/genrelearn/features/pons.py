@@ -23,6 +23,8 @@ from typing import Any
 import librosa
 import numpy as np
 
+from genrelearn.features.spectral import log_mel
+
 
 def resample(y: np.ndarray, sample_rate: int, target_rate: int) -> np.ndarray:
     """``y`` at ``target_rate`` Hz (float32; unchanged when the rates agree)."""
@@ -43,17 +45,16 @@ def log_mel_12k(
     fmax: float = 6000.0,
 ) -> np.ndarray:
     """Log-mel spectrogram of the resampled clip, ``(n_frames, n_mels)`` float32 in dB."""
-    spec = librosa.feature.melspectrogram(
-        y=resample(y, sample_rate, target_rate),
-        sr=target_rate,
+    return log_mel(
+        resample(y, sample_rate, target_rate),
+        target_rate,
         n_fft=n_fft,
         hop_length=hop_length,
         n_mels=n_mels,
         fmin=fmin,
         fmax=fmax,
-        power=2.0,
+        top_db=80.0,
     )
-    return librosa.power_to_db(spec, ref=1.0, amin=1e-10, top_db=80.0).T.astype(np.float32)
 
 
 def waveform_12k(y: np.ndarray, sample_rate: int, target_rate: int = 12000) -> np.ndarray:
