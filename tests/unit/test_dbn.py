@@ -104,16 +104,10 @@ def test_patches_cut_clips_and_average_back():
 
 def test_convrbm_learns_and_pools():
     X = _patches()
-    model = ConvRBM(
-        n_filters=4,
-        kernel=(5, 3),
-        epochs=6,
-        lr=0.01,
-        batch_size=8,
-        device="cpu",
-        seed=1,
-        pool_size=2,
-    ).fit(X)
+    settings = dict(
+        n_filters=4, kernel=(5, 3), epochs=6, lr=0.01, batch_size=8, device="cpu", pool_size=2
+    )
+    model = ConvRBM(**settings, seed=1).fit(X)
     assert model.history_["train_loss"].iloc[-1] < model.history_["train_loss"].iloc[0]
     out = model.transform_many(X, POOLINGS)
     assert out["flatten"].shape == (48, 4 * 12 * 6)
@@ -121,16 +115,7 @@ def test_convrbm_learns_and_pools():
     assert out["max"].shape == out["avg2d"].shape == (48, 4 * 6 * 3)
     means = model.transform_many(X, ["global_avg"], clip=np.repeat(np.arange(6), 8))
     np.testing.assert_allclose(means["global_avg"][0], out["global_avg"][:8].mean(0), rtol=1e-5)
-    again = ConvRBM(
-        n_filters=4,
-        kernel=(5, 3),
-        epochs=6,
-        lr=0.01,
-        batch_size=8,
-        device="cpu",
-        seed=1,
-        pool_size=2,
-    ).fit(X)
+    again = ConvRBM(**settings, seed=1).fit(X)
     np.testing.assert_array_equal(again.transform(X), model.transform(X))
 
 
