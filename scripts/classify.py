@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from genrelearn.classify import evaluate
-from genrelearn.io import atomic_path, write_json
+from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import load_pooled
 from genrelearn.provenance import recorded
@@ -47,8 +47,7 @@ def main() -> None:
             n_jobs=snakemake.threads,
             subsets=subsets,
         )
-        with atomic_path(snakemake.output.scores) as tmp:
-            result.scores.to_csv(tmp, index=False, float_format="%.6f")
+        write_csv(snakemake.output.scores, result.scores, float_format="%.6f")
         summary = result.summary()
         summary.update(
             feature=snakemake.wildcards.feature,

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path
+from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
 from genrelearn.models.study import convrbm_study
 from genrelearn.pooling import save_pooled
@@ -44,10 +44,8 @@ def main() -> None:
             n_jobs=snakemake.threads,
         )
         save_pooled(out.vectors, pooled)
-        with atomic_path(out.scores) as tmp:
-            scores.to_csv(tmp, index=False, float_format="%.8g")
-        with atomic_path(out.history) as tmp:
-            history.to_csv(tmp, index=False, float_format="%.8g")
+        write_csv(out.scores, scores, float_format="%.8g")
+        write_csv(out.history, history, float_format="%.8g")
         log.info(
             "random forest accuracy by pooling:\n%s",
             scores.groupby("pooling", sort=False)["accuracy"].mean().to_string(),

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path
+from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
 from genrelearn.models.study import dbn_vectors
 from genrelearn.pooling import save_pooled
@@ -31,8 +31,7 @@ def main() -> None:
             frames, dbn, window=window, frame_step=p.frame_step, seed=p.seed
         )
         save_pooled(snakemake.output.vectors, pooled)
-        with atomic_path(snakemake.output.history) as tmp:
-            history.to_csv(tmp, index=False, float_format="%.8g")
+        write_csv(snakemake.output.history, history, float_format="%.8g")
         log.info("%d vectors of %d dims", *pooled.vectors.shape)
 
 

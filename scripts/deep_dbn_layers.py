@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path
+from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
 from genrelearn.models.study import dbn_layer_study
 from genrelearn.provenance import recorded
@@ -36,8 +36,7 @@ def main() -> None:
             (out.pretrain, pretrain),
             (out.finetune, finetune),
         ):
-            with atomic_path(path) as tmp:
-                frame.to_csv(tmp, index=False, float_format="%.8g")
+            write_csv(path, frame, float_format="%.8g")
         summary = scores.groupby(["stage", "layer"], sort=False)["clip_accuracy"].mean()
         log.info("clip accuracy by stage and layer:\n%s", summary.to_string())
 

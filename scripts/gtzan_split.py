@@ -6,7 +6,7 @@ import pandas as pd
 
 from genrelearn.data.download import verify_file
 from genrelearn.data.gtzan import SUBSETS, fault_filtered_split
-from genrelearn.io import atomic_path, write_json
+from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
 
@@ -21,8 +21,7 @@ def main() -> None:
         for subset, path in lists.items():
             verify_file(path, {"md5": p.md5[subset]})
         split = fault_filtered_split(lists, pd.read_csv(snakemake.input.tracks), p.genres)
-        with atomic_path(snakemake.output.split) as tmp:
-            split.assignments.to_csv(tmp, index=False)
+        write_csv(snakemake.output.split, split.assignments)
         counts = split.counts()
         write_json(
             snakemake.output.summary,

@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING
 
 from genrelearn.data.index import AudioValidationError, build_index
-from genrelearn.io import atomic_path
+from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
 
@@ -31,10 +31,8 @@ def main() -> None:
             ) from err
         for row in index.skipped.itertuples():
             log.warning("skipped %s: %s", row.path, row.problem)
-        with atomic_path(snakemake.output.tracks) as tmp:
-            index.tracks.to_csv(tmp, index=False)
-        with atomic_path(snakemake.output.skipped) as tmp:
-            index.skipped.to_csv(tmp, index=False)
+        write_csv(snakemake.output.tracks, index.tracks)
+        write_csv(snakemake.output.skipped, index.skipped)
         tracks = index.tracks
         log.info(
             "indexed %d clips: %s; %d invalid clips skipped",

@@ -13,7 +13,7 @@ import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path, write_json
+from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.models.backends import backend_splits, elm_grid, evaluate_backends, svm_grid
 from genrelearn.provenance import recorded
@@ -67,8 +67,7 @@ def main() -> None:
         scores = pd.concat(frames, ignore_index=True)
         order = ["protocol", "method", "seed", "backend", "repeat", "fold"]
         scores = scores[order + [c for c in scores.columns if c not in order]]
-        with atomic_path(snakemake.output.scores) as tmp:
-            scores.to_csv(tmp, index=False, float_format="%.4f")
+        write_csv(snakemake.output.scores, scores, float_format="%.4f")
         summary = []
         for (protocol, method, backend), g in scores.groupby(
             ["protocol", "method", "backend"], sort=False

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 from genrelearn.classify import evaluate
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path, write_json
+from genrelearn.io import write_csv, write_json
 from genrelearn.learned import classifier_scaling, evaluate_folds, pooled_codes, split_parts
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
@@ -44,8 +44,7 @@ def main() -> None:
                     )
                 )
             result = evaluate_folds(folds, scaling, dict(p.svm))
-        with atomic_path(snakemake.output.scores) as tmp:
-            result.scores.to_csv(tmp, index=False, float_format="%.6f")
+        write_csv(snakemake.output.scores, result.scores, float_format="%.6f")
         summary = result.summary()
         summary.update(
             point=snakemake.wildcards.point,

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from genrelearn.features import load_frames, save_frames
-from genrelearn.io import atomic_path, read_json
+from genrelearn.io import atomic_path, read_json, write_csv
 from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
@@ -44,8 +44,7 @@ def main() -> None:
         with atomic_path(snakemake.output.model, suffix=".npz") as tmp:
             encoder = model.encoder_ if model.encoder_ is not None else np.zeros((0, 0))
             np.savez(tmp, dictionary=model.dictionary_, encoder=encoder)
-        with atomic_path(snakemake.output.history) as tmp:
-            model.history_.to_csv(tmp, index=False, float_format="%.8g")
+        write_csv(snakemake.output.history, model.history_, float_format="%.8g")
         last = model.history_.iloc[-1]
         log.info(
             "done after %d outer iterations: objective %.6g, sparsity %.3f",

@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path, write_json
+from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.models.affect import run_affect
 from genrelearn.models.metrics import spearman_frame
@@ -17,11 +17,6 @@ from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
-
-
-def write_csv(frame: pd.DataFrame, path: str) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6g")
 
 
 def main() -> None:
@@ -64,9 +59,9 @@ def main() -> None:
         )
         metrics = [r.metrics for r in runs]
         write_json(out.metrics, {"device": str(device), "runs": metrics})
-        write_csv(spearman_frame(metrics), out.spearman)
-        write_csv(pd.concat([r.history for r in runs], ignore_index=True), out.histories)
-        write_csv(pd.concat([r.predictions for r in runs], ignore_index=True), out.predictions)
+        write_csv(out.spearman, spearman_frame(metrics), float_format="%.6g")
+        write_csv(out.histories, pd.concat([r.history for r in runs]), float_format="%.6g")
+        write_csv(out.predictions, pd.concat([r.predictions for r in runs]), float_format="%.6g")
         log.info("%d regressors trained", len(runs))
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 
 from genrelearn.features import load_frames
-from genrelearn.io import atomic_path, write_json
+from genrelearn.io import atomic_path, write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.models.heads import classification_loss
 from genrelearn.models.supervised import (
@@ -24,11 +24,6 @@ from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
-
-
-def write_csv(frame: pd.DataFrame, path: str) -> None:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.6g")
 
 
 def main() -> None:
@@ -61,8 +56,8 @@ def main() -> None:
         for part, idx in split.items():
             subset[idx] = part
         write_csv(
-            pd.DataFrame({"track_id": frames.track_ids, "genre": frames.genres, "subset": subset}),
             out.split,
+            pd.DataFrame({"track_id": frames.track_ids, "genre": frames.genres, "subset": subset}),
         )
         runs, sanity, backbones = [], [], {}
         for feature_set in p.feature_sets:
@@ -107,10 +102,12 @@ def main() -> None:
                         k: v.detach().cpu() for k, v in run.model.backbone.state_dict().items()
                     }
         write_json(out.metrics, {"device": str(device), "runs": [r.metrics for r in runs]})
-        write_csv(pd.concat([r.history for r in runs], ignore_index=True), out.histories)
-        write_csv(pd.concat([r.predictions for r in runs], ignore_index=True), out.predictions)
+        write_csv(out.histories, pd.concat([r.history for r in runs]), float_format="%.6g")
+        write_csv(out.predictions, pd.concat([r.predictions for r in runs]), float_format="%.6g")
         write_csv(
-            pd.DataFrame(sanity, columns=["run", "steps", "first_loss", "last_loss"]), out.sanity
+            out.sanity,
+            pd.DataFrame(sanity, columns=["run", "steps", "first_loss", "last_loss"]),
+            float_format="%.6g",
         )
         with atomic_path(out.backbones) as tmp:
             torch.save({"feature_set": p.transfer_feature_set, "backbones": backbones}, tmp)

@@ -8,7 +8,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextmanager
@@ -54,6 +57,23 @@ def write_text(path: str | Path, text: str) -> None:
         text += "\n"
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame, float_format: str | None = None) -> None:
+    """Write a table as CSV without its index, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Destination.
+    frame : pandas.DataFrame
+        The table.
+    float_format : str, optional
+        ``printf`` format of its floats (``"%.6g"``: 6 significant digits); full precision when
+        omitted.
+    """
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format=float_format)
 
 
 def write_json(path: str | Path, obj: Any) -> None:

@@ -97,6 +97,22 @@ def test_atomic_write_leaves_no_temp_file_and_normal_permissions(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tex"]
 
 
+def test_write_csv_has_no_index_rounds_floats_and_keeps_the_old_file_on_failure(tmp_path):
+    import pandas as pd
+
+    from genrelearn.io import write_csv
+
+    path = tmp_path / "t.csv"
+    write_csv(path, pd.DataFrame({"a": [1, 2], "x": [1 / 3, 2.0]}), float_format="%.3g")
+    assert path.read_text() == "a,x\n1,0.333\n2,2\n"
+    bad = pd.DataFrame({"a": [1]})
+    bad.to_csv = None  # a frame that fails while it is written
+    with pytest.raises(TypeError):
+        write_csv(path, bad)
+    assert path.read_text() == "a,x\n1,0.333\n2,2\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
 def test_published_split_shows_its_single_accuracy_without_spread():
     pairs = [
         ({"feature": "cqt", "n_genres": 10, "protocol": "grouped"}, summary(60.0, 1.2)),
