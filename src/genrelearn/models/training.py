@@ -189,7 +189,7 @@ def train_epochs(
             if not torch.isfinite(loss):
                 bar.close()
                 raise FloatingPointError(
-                    f"{desc}: training loss is {float(loss)} at epoch {epoch}; lower the "
+                    f"{desc}: training loss is {loss.item()} at epoch {epoch}; lower the "
                     "learning rate or check the input scaling"
                 )
             loss.backward()
