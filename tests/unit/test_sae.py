@@ -47,13 +47,7 @@ def knn_laplacian(X: np.ndarray, k: int = 6) -> sp.csr_matrix:
     return sp.csr_matrix(sp.eye(len(X)) - Dm @ W @ Dm)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny problems: one thread is faster and immune to OpenMP stalls on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
