@@ -1,0 +1,7 @@
+"""``python -m genrelearn.jitcache``: warm, inspect or clear the shared numba cache."""
+
+import sys
+
+from genrelearn.jitcache import main
+
+sys.exit(main())
