@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -21,6 +20,7 @@ from genrelearn.features.dft import dft_magnitude
 from genrelearn.features.pons import PONS_EXTRACTORS, pons_frame_rate
 from genrelearn.features.spectral import log_mel, mfcc
 from genrelearn.features.store import FrameSet
+from genrelearn.workers import map_in_processes
 
 #: Feature kind -> function ``(y, sample_rate, **params) -> (n_frames, dim)``.
 EXTRACTORS: dict[str, Callable[..., np.ndarray]] = {
@@ -104,6 +104,12 @@ def extract_features(
     -------
     FrameSet
         Frames of all clips in index order, with the parameters in ``meta``.
+
+    Raises
+    ------
+    genrelearn.workers.WorkerCrashError
+        If a worker process dies (a crash in compiled code, out of memory); the message names
+        the clip, the signal and what to do.
     """
     if kind not in EXTRACTORS:
         raise ValueError(f"unknown feature kind {kind!r}; choose one of {sorted(EXTRACTORS)}")
@@ -115,17 +121,12 @@ def extract_features(
         max_samples=max_samples,
     )
     paths = tracks["path"].astype(str).tolist()
+    computed = map_in_processes(work, paths, n_jobs, what=f"{kind} features of clip")
     bar = tqdm(total=len(paths), desc=f"{kind} features", unit="clip", disable=not progress)
     clips: list[np.ndarray] = []
-    if n_jobs > 1:
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            for out in pool.map(work, paths, chunksize=4):
-                clips.append(out)
-                bar.update()
-    else:
-        for path in paths:
-            clips.append(work(path))
-            bar.update()
+    for out in computed:
+        clips.append(out)
+        bar.update()
     bar.close()
     meta = {
         "kind": kind,

@@ -7,7 +7,6 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from tqdm import tqdm
 from genrelearn.data.synth.attributes import clip_attributes
 from genrelearn.data.synth.profiles import GENRES, _check_spread, sample_clip_params
 from genrelearn.data.synth.render import render_clip
+from genrelearn.workers import map_in_processes
 
 
 def _clip_rngs(seed: int, genre: str, index: int) -> tuple[np.random.Generator, ...]:
@@ -66,6 +66,14 @@ def _make_clip(
     return row
 
 
+def _make_clip_job(job: tuple[str, str, int, float, int, int, float]) -> dict[str, Any]:
+    return _make_clip(*job)
+
+
+def _job_name(job: tuple[str, str, int, float, int, int, float]) -> str:
+    return f"{job[1]}.{job[2]:05d}"
+
+
 def generate_dataset(
     out_dir: str | Path,
     genres: Sequence[str] = GENRES,
@@ -98,7 +106,8 @@ def generate_dataset(
     spread : float
         Overlap knob of :func:`sample_clip_params`.
     n_jobs : int
-        Worker processes (``ProcessPoolExecutor`` when > 1).
+        Worker processes (when > 1; a dead worker raises
+        :class:`genrelearn.workers.WorkerCrashError` naming its clip).
     progress : bool
         Show a progress bar on stderr.
 
@@ -150,24 +159,13 @@ def generate_dataset(
     ]
     rows: list[dict[str, Any]] = []
     bar_args: dict[str, Any] = dict(total=len(jobs), desc="synth", unit="clip", file=sys.stderr)
-    if n_jobs == 1:
-        with tqdm(disable=not progress, **bar_args) as bar:
-            for job in jobs:
-                rows.append(_make_clip(*job))
-                bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=int(n_jobs)) as pool:
-            # Submit (and so start the workers) before the progress bar starts its thread.
-            futures = [pool.submit(_make_clip, *job) for job in jobs]
-            try:
-                with tqdm(disable=not progress, **bar_args) as bar:
-                    for fut in as_completed(futures):
-                        rows.append(fut.result())
-                        bar.update()
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+    made = map_in_processes(
+        _make_clip_job, jobs, int(n_jobs), describe=_job_name, what="synthetic clip"
+    )
+    with tqdm(disable=not progress, **bar_args) as bar:
+        for row in made:
+            rows.append(row)
+            bar.update()
 
     rank = {g: i for i, g in enumerate(GENRES)}
     rows.sort(key=lambda r: (rank[r["genre"]], r["clip_index"]))
