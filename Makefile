@@ -3,6 +3,7 @@
 #   make paper CONFIG=FILE     overlay another config (e.g. a bigger synthetic set)
 #   make test                  lint + unit and workflow tests
 #   make test-slurm            the tiny workflow on a throw-away local SLURM cluster (root)
+#   make lock                  regenerate requirements/lock.txt (UPGRADE=1: newest allowed)
 # Each creates .venv and installs the project on first use, and makes sure TeX is there.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,23 +15,52 @@ CONFIG ?=
 STAMP := $(VENV)/.installed-stamp
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) $(if $(CONFIG),--configfile $(CONFIG),)
 
+# The lock: every package of .venv (pyproject's pins, their dependencies, pip and the build
+# tools) at one version, with its hashes, for CPython $(LOCK_PYTHON) on Linux x86-64.
+LOCK := requirements/lock.txt
+LOCK_PYTHON := 3.11
+LOCK_PLATFORM := x86_64-manylinux_2_28
+# The lock's torch is PyTorch's CPU build, which is not on PyPI: pip gets it from this index when
+# the index answers (the build machines cannot reach it; their pip.conf has the wheel locally).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# make lock: where uv (which ignores pip.conf) finds the CPU wheel; the build machines need
+# make lock TORCH_WHEELS=/opt/wheels. uv itself is installed, at UV_VERSION, into build/uv.
+TORCH_WHEELS ?= $(TORCH_INDEX)/torch/
+UV_VERSION := 0.13.9
+
 # Debian packages that provide pdflatex, latexmk, bibtex, booktabs, siunitx, pgf and lmodern.
 TEX_PACKAGES := latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
 	texlive-science texlive-pictures lmodern
 
-.PHONY: help install tex paper report lint test test-slurm clean
+.PHONY: help install lock tex paper report lint test test-slurm clean
 
 help:
 	@sed -n '2,7p' Makefile
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
-	  { echo "error: genrelearn needs Python >= 3.11; '$(PYTHON)' is older. Use make PYTHON=python3.11" >&2; exit 1; }
+# Every package from the lock, hash-checked, then this repository alone (no build isolation:
+# its build backend is the lock's setuptools). A Python or platform the lock does not cover stops.
+$(STAMP): pyproject.toml $(LOCK)
+	@py=$(BIN)/python; test -x $$py || py=$(PYTHON); \
+	$$py -c 'import platform, sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(LOCK_PYTHON)" or sys.platform != "linux" or platform.machine() != "x86_64")' || \
+	  { echo "error: $(LOCK) covers CPython $(LOCK_PYTHON) on Linux x86-64; $$py is $$($$py -c 'import platform; print(platform.python_version(), platform.system(), platform.machine())')." >&2; \
+	    echo "Use make PYTHON=python$(LOCK_PYTHON) (after rm -rf $(VENV) if it was made with another Python); README: Software environments." >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@index=$$($(BIN)/python -c 'import sys, urllib.request as r; r.urlopen(sys.argv[1] + "/torch/", timeout=10).close(); print("--extra-index-url", sys.argv[1])' '$(TORCH_INDEX)' 2>/dev/null) || \
+	  echo "$(TORCH_INDEX) does not answer: torch's CPU wheel must come from pip's own configuration"; \
+	echo "$(BIN)/python -m pip install --quiet --require-hashes $$index -r $(LOCK)"; \
+	$(BIN)/python -m pip install --quiet --require-hashes $$index -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Regenerate the lock from pyproject.toml and requirements/lock.in. Versions already in the lock
+# are kept unless a pin forces another; UPGRADE=1 takes the newest that the pins allow.
+lock:
+	@test -x build/uv/bin/uv || { $(PYTHON) -m venv build/uv && build/uv/bin/pip install --quiet uv==$(UV_VERSION); }
+	build/uv/bin/uv pip compile pyproject.toml requirements/lock.in --extra dev --generate-hashes \
+	  --python-version $(LOCK_PYTHON) --python-platform $(LOCK_PLATFORM) --find-links $(TORCH_WHEELS) \
+	  $(if $(UPGRADE),--upgrade,) --custom-compile-command 'make lock' --quiet -o $(LOCK)
 
 tex:
 	@missing=""; \
