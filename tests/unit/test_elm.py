@@ -19,7 +19,9 @@ def test_fits_a_linearly_separable_set():
     elm = ELMClassifier(n_hidden=200, random_state=0).fit(X, y)
     assert (elm.predict(X) == y).mean() == 1.0
     assert set(elm.classes_) == {"neg", "pos"}
-    assert elm.decision_function(X).shape == (60, 2)
+    scores = elm.decision_function(X)  # two classes: one score, positive for classes_[1]
+    assert scores.shape == (60,)
+    np.testing.assert_array_equal(elm.predict(X), elm.classes_[(scores > 0).astype(int)])
 
 
 def test_seeded_hidden_layer():

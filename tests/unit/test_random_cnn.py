@@ -16,6 +16,7 @@ from genrelearn.models.random_cnn import (
     output_dim,
     stack_clips,
 )
+from genrelearn.models.random_cnn_specs import MIN_LENGTH
 
 torch.set_num_threads(1)
 RNG = np.random.default_rng(0)
@@ -80,6 +81,17 @@ def test_bad_input_and_architecture_are_named():
         RandomCNN("sample_level", device="cpu").fit(MEL)
     with pytest.raises(ValueError, match="too small"):
         filters_per_layer("timbral_temporal", 20)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_shortest_clip_is_the_first_convolutions_extent(arch):
+    shortest = MIN_LENGTH.get(arch, 1)
+    X = _input(arch)[:, : shortest + 1]
+    model = RandomCNN(arch, budget=56, device="cpu")
+    assert model.fit(X[:, :shortest]).transform(X[:, :shortest]).shape[0] == len(X)
+    if shortest > 1:
+        with pytest.raises(ValueError, match=f"at least {shortest}"):
+            model.fit(X[:, : shortest - 1])
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

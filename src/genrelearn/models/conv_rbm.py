@@ -13,9 +13,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
+from genrelearn.models.patches import check_patches
 from genrelearn.models.rbm import train_cd
 from genrelearn.models.torch_setup import resolve_device, seed_everything, torch_threads
 
@@ -107,6 +110,12 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         Standardisation of the patches (over all values of the training patches).
     history_ : pandas.DataFrame
         Reconstruction error and free energy per epoch.
+
+    Notes
+    -----
+    The input is 4-D, one single-channel patch per sample; patches of any size at least the
+    kernel's can be transformed (the ``flatten``, ``max`` and ``avg2d`` poolings then give
+    vectors whose length depends on the size). Inputs and outputs are float32.
     """
 
     def __init__(
@@ -141,7 +150,7 @@ class ConvRBM(TransformerMixin, BaseEstimator):
 
     def fit(self, X: np.ndarray, y: None = None) -> ConvRBM:
         """Standardise the patches and train the filters by CD-k (no labels)."""
-        X = _check_patches(X)
+        X = check_patches(X)
         device = resolve_device(self.device)
         self.device_ = str(device)
         self.mean_ = float(X.mean())
@@ -188,9 +197,8 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         With ``clip`` (the clip index of every patch), return the mean pooled vector of every
         clip, ``(n_clips, dim)``, without holding all patches' vectors (``flatten`` is large).
         """
-        if not hasattr(self, "module_"):
-            raise RuntimeError("ConvRBM is not fitted; call fit first")
-        X = _check_patches(X)
+        check_is_fitted(self, "module_")
+        X = check_patches(X)
         device = torch.device(self.device_)
         outs: dict[str, list[np.ndarray]] = {p: [] for p in poolings}
         sums: dict[str, np.ndarray] = {}
@@ -211,9 +219,8 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         counts = np.bincount(clip)[:, None]
         return {p: (s / np.maximum(counts, 1)).astype(np.float32) for p, s in sums.items()}
 
-
-def _check_patches(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    if X.ndim != 4 or X.shape[1] != 1:
-        raise ValueError(f"patches must have shape (n, 1, bands, frames), got {X.shape}")
-    return X
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn tags: float32 in and out."""
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # every output is float32
+        return tags

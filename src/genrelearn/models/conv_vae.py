@@ -15,9 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from genrelearn.models.patches import check_patches
 from genrelearn.models.torch_setup import resolve_device, seed_everything, torch_threads
 from genrelearn.models.training import train_epochs
 
@@ -96,8 +99,14 @@ class ConvVAE(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    input_shape_ : tuple of int
+        ``(1, n_bands, n_frames)`` of the training patches; :meth:`transform` needs the same.
     history_ : pandas.DataFrame
         :func:`train_epochs` history (negative ELBO per patch).
+
+    Notes
+    -----
+    The input is 4-D, one single-channel patch per sample; inputs and outputs are float32.
     """
 
     def __init__(
@@ -127,10 +136,20 @@ class ConvVAE(TransformerMixin, BaseEstimator):
         self.progress = progress
 
     def fit(self, X: np.ndarray, y: None = None, X_val: np.ndarray | None = None) -> ConvVAE:
-        """Standardise the patches and maximise the ELBO (no labels)."""
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 4 or X.shape[1] != 1:
-            raise ValueError(f"patches must have shape (n, 1, bands, frames), got {X.shape}")
+        """Standardise the patches and maximise the ELBO (no labels).
+
+        Without ``X_val``, ``X`` needs at least 2 patches (one or more are held out).
+        """
+        X = check_patches(X)
+        if X_val is None and len(X) < 2:
+            raise ValueError(
+                f"n_samples={len(X)}: fit needs at least 2 patches to hold some out for early "
+                "stopping (or pass X_val)"
+            )
+        if X_val is not None:
+            X_val = check_patches(X_val)
+            if X_val.shape[1:] != X.shape[1:]:
+                raise ValueError(f"X_val patches are {X_val.shape[1:]}, X patches {X.shape[1:]}")
         device = resolve_device(self.device)
         self.device_ = str(device)
         gen = seed_everything(self.seed)
@@ -138,6 +157,7 @@ class ConvVAE(TransformerMixin, BaseEstimator):
             order = np.random.default_rng(self.seed).permutation(len(X))
             n_val = max(1, int(round(self.valid_fraction * len(X))))
             X, X_val = X[order[n_val:]], X[order[:n_val]]
+        self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         self.mean_ = float(X.mean())
         self.scale_ = float(X.std()) + 1e-6
         self.module_ = VAEModule(X.shape[2:], self.channels, self.latent).to(device)
@@ -155,7 +175,7 @@ class ConvVAE(TransformerMixin, BaseEstimator):
                 self.module_,
                 loss_fn,
                 loader(X, True),
-                loader(np.asarray(X_val, dtype=np.float32), False),
+                loader(X_val, False),
                 optimizer=opt,
                 max_epochs=self.epochs,
                 patience=self.patience,
@@ -169,9 +189,11 @@ class ConvVAE(TransformerMixin, BaseEstimator):
 
     def transform(self, X: np.ndarray, chunk: int = 512) -> np.ndarray:
         """Posterior means ``(n, latent)`` float32."""
-        if not hasattr(self, "module_"):
-            raise RuntimeError("ConvVAE is not fitted; call fit first")
-        data = torch.from_numpy(self._standardise(np.asarray(X, dtype=np.float32)))
+        check_is_fitted(self, "module_")
+        X = check_patches(X)
+        if X.shape[1:] != self.input_shape_:
+            raise ValueError(f"fitted on patches of shape {self.input_shape_}, got {X.shape[1:]}")
+        data = torch.from_numpy(self._standardise(X))
         device = torch.device(self.device_)
         with torch_threads(self.n_threads), torch.no_grad():
             mus = [
@@ -179,6 +201,12 @@ class ConvVAE(TransformerMixin, BaseEstimator):
                 for i in range(0, len(data), chunk)
             ]
         return torch.cat(mus).numpy().astype(np.float32)
+
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn tags: float32 in and out."""
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # every output is float32
+        return tags
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
         return ((X - self.mean_) / self.scale_).astype(np.float32)

@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
@@ -51,6 +54,8 @@ class DBN(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    n_features_in_ : int
+        Bins per input frame.
     mean_, scale_ : numpy.ndarray
         Standardisation of the input frames (fitted in :meth:`fit`).
     rbms_ : list of RBM
@@ -61,6 +66,13 @@ class DBN(TransformerMixin, BaseEstimator):
         The fine-tuned network (hidden layers then the softmax layer), after :meth:`fine_tune`.
     finetune_history_ : pandas.DataFrame or None
         :func:`train_epochs` history of the fine-tuning.
+
+    Notes
+    -----
+    Every input is float32 (frames of another precision are cast), and so is every output.
+    :meth:`predict_proba` exists only once the stack is fine-tuned (before :meth:`fit` it
+    raises :class:`~sklearn.exceptions.NotFittedError`; after :meth:`fit` alone the attribute
+    is missing, as for a classifier configured without probabilities).
     """
 
     def __init__(
@@ -95,10 +107,11 @@ class DBN(TransformerMixin, BaseEstimator):
 
     # -- unsupervised pretraining ---------------------------------------------------------------
     def fit(self, X: np.ndarray, y: None = None) -> DBN:
-        """Standardise ``X`` (frames x bins) and pretrain every layer greedily, without labels."""
-        X = np.asarray(X, dtype=np.float32)
-        if X.ndim != 2 or len(X) < 2:
-            raise ValueError(f"X must be 2-D with at least 2 frames, got shape {X.shape}")
+        """Standardise ``X`` (frames x bins) and pretrain every layer greedily, without labels.
+
+        ``X`` needs at least 2 frames (for the standardisation) and finite values.
+        """
+        X = validate_data(self, X, dtype=np.float32, ensure_min_samples=2)
         device = resolve_device(self.device)
         self.device_ = str(device)
         self.mean_ = X.mean(axis=0)
@@ -144,6 +157,8 @@ class DBN(TransformerMixin, BaseEstimator):
             Validation frames (from other clips than ``X``) for early stopping.
         """
         self._check_fitted()
+        X = self._frames(X)
+        X_val = self._frames(X_val)
         device = torch.device(self.device_)
         n_classes = int(max(y.max(), y_val.max())) + 1
         gen = seed_everything(self.seed + 1)
@@ -162,7 +177,7 @@ class DBN(TransformerMixin, BaseEstimator):
 
         def loader(frames: np.ndarray, labels: np.ndarray, shuffle: bool) -> DataLoader:
             ds = TensorDataset(
-                torch.from_numpy(self._standardise(np.asarray(frames, dtype=np.float32))),
+                torch.from_numpy(self._standardise(frames)),
                 torch.from_numpy(np.asarray(labels, dtype=np.int64)),
             )
             return DataLoader(ds, batch_size=self.batch_size, shuffle=shuffle, generator=gen)
@@ -195,7 +210,7 @@ class DBN(TransformerMixin, BaseEstimator):
         Those of the fine-tuned network after :meth:`fine_tune`, else of the pretrained RBMs.
         """
         self._check_fitted()
-        data = torch.from_numpy(self._standardise(np.asarray(X, dtype=np.float32)))
+        data = torch.from_numpy(self._standardise(self._frames(X)))
         outs = []
         with torch_threads(self.n_threads):
             if self.network_ is None:
@@ -216,19 +231,33 @@ class DBN(TransformerMixin, BaseEstimator):
         chosen = range(1, len(outs) + 1) if layers is None else layers
         return np.concatenate([outs[i - 1] for i in chosen], axis=1)
 
+    def _fine_tuned_or_unfitted(self) -> bool:
+        if hasattr(self, "rbms_") and self.network_ is None:
+            raise AttributeError("predict_proba needs the fine-tuned network: call fine_tune")
+        return True
+
+    @available_if(_fine_tuned_or_unfitted)
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class posteriors of every frame from the fine-tuned network."""
-        if getattr(self, "network_", None) is None:
-            raise RuntimeError("call fine_tune before predict_proba")
-        data = torch.from_numpy(self._standardise(np.asarray(X, dtype=np.float32)))
+        """Class posteriors of every frame from the fine-tuned network (after :meth:`fine_tune`)."""
+        self._check_fitted()
+        data = torch.from_numpy(self._standardise(self._frames(X)))
         with torch_threads(self.n_threads):
             logits = self._apply(self.network_, data)
         return torch.softmax(logits, dim=1).numpy()
 
     # -- helpers --------------------------------------------------------------------------------
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn tags: float32 in and out."""
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # every output is float32
+        return tags
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "rbms_"):
-            raise RuntimeError("DBN is not fitted; call fit first")
+        check_is_fitted(self, "rbms_")
+
+    def _frames(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as float32 frames with the fitted number of bins (finite values only)."""
+        return validate_data(self, X, dtype=np.float32, reset=False)
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
         if X.shape[1] != len(self.mean_):

@@ -58,11 +58,30 @@ class ELMClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        """Outputs ``(n_samples, n_classes)`` of the network."""
+        """Scores of the classes, as scikit-learn's classifiers give them.
+
+        Returns
+        -------
+        numpy.ndarray
+            With more than two classes, the network's outputs ``(n_samples, n_classes)``, one
+            column per class of ``classes_``. With two classes, ``(n_samples,)``: the output of
+            ``classes_[1]`` minus that of ``classes_[0]``, so that a positive score means
+            ``classes_[1]``.
+        """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._hidden(X) @ self.output_weights_
+        out = self._hidden(X) @ self.output_weights_
+        if len(self.classes_) == 2:
+            return out[:, 1] - out[:, 0]
+        return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """The class of the largest output."""
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        """The class of the largest output.
+
+        With two classes: ``classes_[1]`` when its output is the larger, i.e. when
+        :meth:`decision_function` is positive.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils import check_array
 
 
 def spectrogram_patches(
@@ -52,3 +53,19 @@ def clip_means(vectors: np.ndarray, clip: np.ndarray, n_clips: int) -> np.ndarra
     np.add.at(sums, clip, vectors)
     counts = np.bincount(clip, minlength=n_clips)[:, None]
     return (sums / np.maximum(counts, 1)).astype(np.float32)
+
+
+def check_patches(X: np.ndarray) -> np.ndarray:
+    """``X`` as float32 patches ``(n, 1, bands, frames)`` for the convolutional models.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has no patch, non-finite or complex values, or another shape.
+    TypeError
+        If ``X`` is sparse.
+    """
+    X = check_array(X, dtype=np.float32, allow_nd=True)
+    if X.ndim != 4 or X.shape[1] != 1:
+        raise ValueError(f"patches must have shape (n, 1, bands, frames), got {X.shape}")
+    return X

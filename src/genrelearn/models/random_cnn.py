@@ -24,12 +24,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from genrelearn.features.store import FrameSet
 from genrelearn.models.random_cnn_specs import (
     ARCHITECTURES,
     INPUT_KINDS,
+    MIN_LENGTH,
     check_architecture,
     filters_per_layer,
     output_dim,
@@ -253,10 +256,22 @@ class RandomCNN(TransformerMixin, BaseEstimator):
     n_threads : int, optional
         Torch CPU threads during ``transform``.
 
+    Attributes
+    ----------
+    model_ : torch.nn.Module
+        The random network.
+    input_shape_ : tuple of int
+        Shape of one clip seen in ``fit``; ``transform`` needs the same.
+    n_features_in_ : int
+        Size of the input's second axis: samples per waveform clip, frames per spectrogram.
+    n_features_out_ : int
+        Dimension of the feature vectors.
+
     Notes
     -----
     ``fit`` draws the weights and checks the input's shape; it learns nothing from the data, so
-    fitting on training clips only or on all clips gives the same features.
+    fitting on training clips only or on all clips gives the same features. Inputs and
+    features are float32.
     """
 
     def __init__(
@@ -277,8 +292,14 @@ class RandomCNN(TransformerMixin, BaseEstimator):
         self.frame_level_quirk = frame_level_quirk
         self.n_threads = n_threads
 
-    def _check_input(self, X: np.ndarray) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float32)
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn tags: float32 in and out."""
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # every output is float32
+        return tags
+
+    def _check_input(self, X: np.ndarray, reset: bool) -> np.ndarray:
+        X = validate_data(self, X, dtype=np.float32, allow_nd=True, reset=reset)
         wave = INPUT_KINDS[self.architecture] == "wave12k"
         if wave and X.ndim == 3 and X.shape[2] == 1:
             X = X[:, :, 0]
@@ -289,12 +310,19 @@ class RandomCNN(TransformerMixin, BaseEstimator):
                 f"{self.architecture} expects {layout} input, got shape {X.shape}; it reads the "
                 f"{INPUT_KINDS[self.architecture]} feature"
             )
+        shortest = MIN_LENGTH.get(self.architecture, 1)
+        if X.shape[1] < shortest:
+            unit = "samples" if wave else "frames"
+            raise ValueError(
+                f"{self.architecture} needs clips of at least {shortest} {unit} "
+                f"(n_features >= {shortest}), got n_features={X.shape[1]}"
+            )
         return X
 
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> RandomCNN:
         """Draw the random weights for inputs shaped like ``X`` (no learning)."""
         check_architecture(self.architecture)
-        X = self._check_input(X)
+        X = self._check_input(X, reset=True)
         n_mels = int(X.shape[2]) if X.ndim == 3 else 96
         model = build_model(self.architecture, self.budget, n_mels, self.frame_level_quirk)
         self.model_ = randomize(model, self.seed).eval()
@@ -304,7 +332,8 @@ class RandomCNN(TransformerMixin, BaseEstimator):
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Feature vectors ``(n_clips, n_features_out_)`` float32."""
-        X = self._check_input(X)
+        check_is_fitted(self, "model_")
+        X = self._check_input(X, reset=False)
         if tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(f"fitted on clips of shape {self.input_shape_}, got {X.shape[1:]}")
         device = resolve_device(self.device)

@@ -33,6 +33,19 @@ _LAYER_UNITS = {
 }
 
 
+#: Shortest clip (samples of a waveform, frames of a spectrogram) each architecture can take:
+#: the first convolution's extent along time without padding (7 frames for the vertical
+#: filters, 3 samples at stride 3 for the sample-level model, 512 samples for the frame-level
+#: model; 32 for the many-shapes model, whose longer filters are padded); the others pad it.
+MIN_LENGTH: dict[str, int] = {
+    "vertical_7x86": 7,
+    "vertical_7x96": 7,
+    "sample_level": 3,
+    "frame_level": 512,
+    "frame_level_many": 32,
+}
+
+
 def check_architecture(architecture: str) -> None:
     """Raise a ValueError naming the known architectures if ``architecture`` is not one."""
     if architecture not in INPUT_KINDS:

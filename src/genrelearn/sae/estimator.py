@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from genrelearn.models.torch_setup import resolve_device, torch_threads
 from genrelearn.sae.fista import project_columns, soft_threshold
@@ -56,19 +58,6 @@ def _int(value: Any, name: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
-
-
-def _frames(X: Any, name: str = "X", n_features: int | None = None) -> np.ndarray:
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array (frames x features), got {X.shape}")
-    if not np.issubdtype(X.dtype, np.number):
-        raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features, the model was fitted on {n_features}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} has non-finite values")
-    return X
 
 
 class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
@@ -136,7 +125,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
     encoder_ : ndarray (m, n) or None
         ``E`` (``None`` when ``le == 0``).
     codes_ : ndarray (N, m)
-        The codes learned jointly with ``D`` (``Z^T``: one row per frame).
+        The codes learned jointly with ``D`` (``Z^T``: one row per frame), as
+        :meth:`fit_transform` returns them; :meth:`transform` codes frames anew.
     history_ : pandas.DataFrame
         One row per outer iteration: ``outer``, ``objective``, the weighted terms ``data_term``,
         ``l1_term``, ``graph_term``, ``encoder_term``, ``sparsity`` (fraction of non-zero codes),
@@ -226,10 +216,15 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         return p
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "dictionary_"):
-            from sklearn.exceptions import NotFittedError
+        check_is_fitted(self, "dictionary_")
 
-            raise NotFittedError("this StructuredAutoEncoder is not fitted yet; call fit first")
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn tags: the codes come out in the working precision ``dtype``."""
+        tags = super().__sklearn_tags__()
+        # float32 and float64 frames alike are coded in ``dtype`` (float32 by default), so only
+        # input already in that precision keeps its dtype.
+        tags.transformer_tags.preserves_dtype = [self.dtype] if self.dtype in DTYPES else []
+        return tags
 
     # ------------------------------------------------------------------ fitting
 
@@ -252,13 +247,36 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X: Any, y: Any = None, laplacian: Any = None) -> np.ndarray:
-        """Fit and return the codes learned jointly (``codes_``, shape ``(N, m)``)."""
+        """Fit and return the codes of the alternating fit (``codes_``).
+
+        These are the codes learned jointly with the dictionary: those of the last code step,
+        solved for the dictionary (and encoder) of the previous outer iteration and, with
+        ``lg > 0``, with the graph term over the rows of ``X``. They are not recomputed with the
+        final dictionary. When the fit has converged (the outer loop stopped on ``rtol``, not
+        on ``n_outer``) they agree with ``fit(X).transform(X)`` up to what the last outer
+        iteration changed (for ``lg > 0``, when :meth:`transform` gets the same
+        ``laplacian``); with the iteration caps reached they differ by how far the
+        alternating minimisation is from its fixed point. The study's training codes are these.
+
+        Parameters
+        ----------
+        X : array (N, n)
+            Frames, one per row.
+        y : ignored
+        laplacian : scipy sparse matrix (N, N), optional
+            As for :meth:`fit`.
+
+        Returns
+        -------
+        ndarray (N, m)
+            ``codes_``, in ``dtype``.
+        """
         self._fit(X, laplacian)
         return self.codes_
 
     def _fit(self, X: Any, laplacian: Any) -> None:
         p = self._params()
-        X = _frames(X)
+        X = validate_data(self, X, dtype="numeric")
         N, n = X.shape
         m, ld, lz, lg, le = p["n_atoms"], p["ld"], p["lz"], p["lg"], p["le"]
         dev, dtype = p["device"], p["dtype"]
@@ -331,7 +349,6 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         self.n_iter_ = len(rows)
         self.lipschitz_ = lip
         self.device_ = str(dev)
-        self.n_features_in_ = n
 
     def _report(self, row: dict[str, Any]) -> None:
         msg = (
@@ -353,7 +370,14 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         return D, E
 
     def transform(self, X: Any, laplacian: Any = None, method: str = "lasso") -> np.ndarray:
-        """Codes of new frames with the learned dictionary (and encoder) fixed.
+        """Codes of new frames with the learned dictionary (and encoder) fixed (inductive).
+
+        Each call solves the code step afresh from ``Z = 0``; it never reuses ``codes_``. So
+        ``fit(X).transform(X)`` equals :meth:`fit_transform` only up to the fit's convergence
+        (see there). Without the graph term the problem separates over frames and is solved
+        on row blocks, each with its own stopping test (``rtol`` on the block's objective, or
+        ``n_inner``): a subset of the rows may stop at another iteration than the full call,
+        so it gets the same codes only as far as both solves have converged.
 
         Parameters
         ----------
@@ -370,10 +394,11 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray (N', m)
+            The codes, in ``dtype``.
         """
         self._check_fitted()
         p = self._params()
-        X = _frames(X, n_features=self.n_features_in_)
+        X = validate_data(self, X, dtype="numeric", reset=False)
         dev, dtype = p["device"], p["dtype"]
         with torch_threads(self.n_jobs):
             D, E = self._model(dev, dtype)
@@ -416,7 +441,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         p = self._params()
-        X = _frames(X, n_features=self.n_features_in_)
+        X = validate_data(self, X, dtype="numeric", reset=False)
         Z = np.asarray(Z)
         if Z.shape != (X.shape[0], self.dictionary_.shape[1]):
             raise ValueError(
