@@ -50,6 +50,10 @@ $(STAMP): pyproject.toml $(LOCK)
 	echo "$(BIN)/python -m pip install --quiet --require-hashes $$index -r $(LOCK)"; \
 	$(BIN)/python -m pip install --quiet --require-hashes $$index -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@# Every Python of the venv gets a private numba cache folder (genrelearn.jitcache), and
+	@# librosa's numba functions are compiled once, alone, for this CPU.
+	$(BIN)/python -m genrelearn.jitcache install-pth
+	$(BIN)/python -m genrelearn.jitcache warm
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -29,6 +29,14 @@ include: "rules/supervised.smk"
 include: "rules/paper.smk"
 
 
+onstart:
+    # librosa's numba functions, compiled once for this CPU before any job starts; each job
+    # then copies them into a private cache folder (genrelearn.jitcache).
+    from genrelearn.jitcache import warm
+
+    warm()
+
+
 rule all:
     """The paper, with every table, figure and number regenerated."""
     default_target: True

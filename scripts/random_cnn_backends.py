@@ -17,6 +17,7 @@ from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.models.backends import backend_splits, elm_grid, evaluate_backends, svm_grid
 from genrelearn.provenance import recorded
+from genrelearn.workers import explain_worker_death
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -62,7 +63,10 @@ def main() -> None:
                 keys = {"protocol": protocol, "method": method, "seed": int(seed)}
                 tasks.append(delayed(_score)(X, genres, splits, grids, p.scaling, int(seed), keys))
         # One BLAS thread per worker: the workers already use every core the job has.
-        with parallel_config(backend="loky", inner_max_num_threads=1):
+        with (
+            parallel_config(backend="loky", inner_max_num_threads=1),
+            explain_worker_death(f"the back-ends of {len(tasks)} feature sets"),
+        ):
             frames = Parallel(n_jobs=snakemake.threads)(tasks)
         scores = pd.concat(frames, ignore_index=True)
         order = ["protocol", "method", "seed", "backend", "repeat", "fold"]

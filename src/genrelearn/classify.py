@@ -16,6 +16,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 
 from genrelearn.protocols import PREDEFINED, TRANSDUCTIVE, Split, make_splits, predefined_split
+from genrelearn.workers import explain_worker_death
 
 SCALERS = ("minmax", "none")
 
@@ -197,9 +198,10 @@ def evaluate(
         X = MinMaxScaler().fit_transform(X)
         model = make_classifier("none", svm)
     splits = make_splits(protocol, y, clips, settings, seed)
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(fit_and_score)(model, X, y, clips, split, len(classes)) for split in splits
-    )
+    with explain_worker_death(f"the {len(splits)} SVM fits of a {protocol} evaluation"):
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(fit_and_score)(model, X, y, clips, split, len(classes)) for split in splits
+        )
     rows = [r for r, _ in results]
     confusion = np.sum([c for _, c in results], axis=0)
     return Evaluation(pd.DataFrame(rows), confusion.astype(np.int64), classes)
@@ -244,10 +246,11 @@ def evaluate_predefined(
     train, valid, test = predefined_split(subsets)
     base = dict(svm or {})
     candidates = [make_classifier(scaling, {**base, "C": float(c)}) for c in c_values]
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(fit_and_score)(model, X, y, clips, (0, i, train, valid), len(classes))
-        for i, model in enumerate(candidates)
-    )
+    with explain_worker_death(f"the SVM fits for {len(candidates)} values of C"):
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(fit_and_score)(model, X, y, clips, (0, i, train, valid), len(classes))
+            for i, model in enumerate(candidates)
+        )
     valid_acc = [row["accuracy"] for row, _ in results]
     best = int(np.argmax(valid_acc))
     row, confusion = fit_and_score(candidates[best], X, y, clips, (0, 0, train, test), len(classes))

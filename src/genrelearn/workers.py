@@ -13,6 +13,7 @@ from __future__ import annotations
 import faulthandler
 import os
 import pickle
+import re
 import shutil
 import signal
 import sys
@@ -207,8 +208,9 @@ def explain_worker_death(work: str) -> Iterator[None]:
     except Exception as err:
         if type(err).__name__ != "TerminatedWorkerError":
             raise
+        codes = re.search(r"exit codes of the workers are \{([^}]*)\}", str(err))
         raise WorkerCrashError(
             f"a worker process died while computing {work}: {err} " + ADVICE.format(what="input"),
             work,
-            "see message",
+            codes.group(1) if codes else "unknown",
         ) from err

@@ -79,3 +79,20 @@ def test_describe_exit(code, text):
 def test_a_function_that_cannot_be_sent_to_workers_fails_at_once():
     with pytest.raises(TypeError, match="cannot be sent to worker processes"):
         map_in_processes(lambda x: x, [1, 2], 2)
+
+
+def _die_in_joblib(x: int) -> int:
+    if x == 1:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return x
+
+
+def test_a_dead_joblib_worker_is_explained():
+    from joblib import Parallel, delayed
+
+    from genrelearn.workers import explain_worker_death
+
+    with pytest.raises(WorkerCrashError, match="(?s)the test fits.*SIGSEGV.*What to do") as info:
+        with explain_worker_death("the test fits"):
+            Parallel(n_jobs=2)(delayed(_die_in_joblib)(i) for i in range(4))
+    assert "SIGSEGV" in info.value.signal_name

@@ -2,6 +2,6 @@
 
 import sys
 
-from genrelearn.jitcache import main
+from genrelearn.jitcache.store import main
 
 sys.exit(main())
