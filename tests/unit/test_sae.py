@@ -115,9 +115,15 @@ def test_energy_never_increases(data, lap, kw, dtype):
     est.fit(data, laplacian=lap)
     f = np.r_[est.initial_objective_, est.history_["objective"].to_numpy()]
     assert len(f) >= 3
-    # float64: exact up to round-off; float32: the energy is evaluated in single precision.
-    slack = 1e-12 if dtype == "float64" else 1e-6
-    assert np.all(np.diff(f) <= slack * f[:-1]), np.diff(f)
+    # Exact in exact arithmetic: each step keeps its best iterate. In floating point the code
+    # step decides "best" on its own evaluation of the energy, a constant ld/2 ||X||^2 = f[0]
+    # plus quadratic terms that cancel most of it, each a sum of N m products: its rounding is
+    # about sqrt(N m) u f[0] (the probabilistic bound for sums; u = eps/2), and two such values
+    # are compared. float32: 8e-6 f[0] (the float32 solver's energy is measured off by up to
+    # 3e-7 f[0] under other kernels, and such fits do rise, by 2e-8 f); float64: 1.5e-14 f[0].
+    eps = float(np.finfo(dtype).eps)
+    slack = np.sqrt(N * m) * eps * f[0]
+    assert np.all(np.diff(f) <= slack), np.diff(f)
     assert f[-1] < 0.9 * f[0]
     terms = est.history_[["data_term", "l1_term", "graph_term", "encoder_term"]].sum(axis=1)
     np.testing.assert_allclose(terms, est.history_["objective"], rtol=1e-9)
