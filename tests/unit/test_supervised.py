@@ -81,15 +81,18 @@ def test_pad_collate_pads_with_zeros_and_reports_true_lengths():
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_lstm_output_ignores_padding(bidirectional):
+    # In float64: the batch below is another GEMM shape, whose float32 rounding would have to
+    # be bounded; in float64 it is ~1e-16, far below atol.
     seed_everything(0)
-    lstm = LSTMBackbone(6, hidden_size=5, bidirectional=bidirectional, dropout=0.0).eval()
-    x = torch.randn(1, 7, 6)
+    lstm = LSTMBackbone(6, hidden_size=5, bidirectional=bidirectional, dropout=0.0)
+    lstm = lstm.double().eval()
+    x = torch.randn(1, 7, 6).double()
     short = lstm(x, torch.tensor([7]))
-    padded = torch.cat([x, 100 * torch.randn(1, 9, 6)], dim=1)  # junk, not even zeros
+    padded = torch.cat([x, 100 * torch.randn(1, 9, 6).double()], dim=1)  # junk, not even zeros
     long = lstm(padded, torch.tensor([7]))
     assert torch.allclose(short, long, atol=1e-6)
     # and inside a batch with a longer sequence
-    other = torch.randn(1, 16, 6)
+    other = torch.randn(1, 16, 6).double()
     both = lstm(torch.cat([padded, other]), torch.tensor([7, 16]))
     assert torch.allclose(both[0], short[0], atol=1e-6)
     assert lstm.feature_size == (10 if bidirectional else 5)
@@ -97,8 +100,8 @@ def test_lstm_output_ignores_padding(bidirectional):
 
 def test_lstm_last_step_is_the_forward_state_at_the_true_length():
     seed_everything(0)
-    lstm = LSTMBackbone(3, hidden_size=4, dropout=0.0).eval()
-    x = torch.randn(1, 6, 3)
+    lstm = LSTMBackbone(3, hidden_size=4, dropout=0.0).double().eval()  # as above
+    x = torch.randn(1, 6, 3).double()
     out, _ = lstm.lstm(x[:, :4])
     assert torch.allclose(lstm(x, torch.tensor([4])), out[:, -1], atol=1e-6)
 
