@@ -126,11 +126,13 @@ def test_exact_matches_brute_force(small):
     assert res.backend == "exact"
     assert res.indices.shape == (300, 11) and res.indices.dtype == np.int64
     assert res.distances.shape == (300, 11) and res.distances.dtype == np.float32
+    # The returned distances are float32 roundings of float64 sums over float32 differences:
+    # off by <= 2 u d (u = 2**-24) <= 5e-7 for these d <= 3.5; the reference is float64.
     np.testing.assert_allclose(res.distances, dist, atol=1e-5)
     # indices agree except where two candidates are at the same distance
     mismatch = res.indices != idx
     assert mismatch.mean() < 0.01
-    d_res = np.linalg.norm(small[res.indices] - small[:, None, :], axis=2)
+    d_res = np.linalg.norm(small[res.indices].astype(np.float64) - small[:, None, :], axis=2)
     np.testing.assert_allclose(d_res, dist, atol=1e-5)
     assert res.seconds >= 0
 
@@ -175,8 +177,9 @@ def test_approximate_backends_reach_recall(structured, backend, options):
     res = knn_search(X, k=11, backend=backend, n_jobs=2, **options)
     assert res.backend == backend
     assert recall_at_k(res.indices, exact.indices) >= 0.9
-    # distances are exact for the returned ids
-    d = np.linalg.norm(X[res.indices] - X[:, None, :], axis=2)
+    # distances are exact for the returned ids: off by <= 2 u d <= 1.2e-6 (d <= sqrt(96)) from
+    # the float64 reference (a float32 norm over 96 terms would itself be off by up to 3e-5)
+    d = np.linalg.norm(X[res.indices].astype(np.float64) - X[:, None, :], axis=2)
     np.testing.assert_allclose(res.distances, d, atol=1e-5)
 
 
@@ -376,7 +379,10 @@ def test_normalized_laplacian(knn_small):
     L = laplacian(W)
     assert isinstance(L, sp.csr_matrix) and L.shape == W.shape
     assert abs(L - L.T).max() < 1e-6
-    degree = np.asarray(W.sum(axis=1), dtype=np.float64).ravel()
+    # float64 degrees, as the library's (W.sum would add the float32 weights in float32); L is
+    # their float64 result rounded to float32, so each check below is off by a few u32 = 6e-8
+    # times the row's size (|L_ij| <= 1, degrees 4.3 to 16.5).
+    degree = np.asarray(W.astype(np.float64).sum(axis=1)).ravel()
     np.testing.assert_allclose(L @ np.sqrt(degree), 0, atol=1e-5)
     ev = np.linalg.eigvalsh(L.toarray().astype(np.float64))
     assert ev.min() >= -1e-5 and ev.max() <= 2 + 1e-5
@@ -386,7 +392,10 @@ def test_normalized_laplacian(knn_small):
 def test_combinatorial_laplacian(knn_small):
     W = adjacency(knn_small)
     L = laplacian(W, kind="combinatorial")
-    np.testing.assert_allclose(np.asarray(L.sum(axis=1)).ravel(), 0, atol=1e-5)
+    # Row sums in float64 of the float32-rounded L: off by <= u32 sum_j |L_ij| < 2 u32 degree
+    # = 2e-6 (degrees <= 16.5); a float32 sum of the row could add some 22 u32 |L_ii| more.
+    row_sums = np.asarray(L.astype(np.float64).sum(axis=1)).ravel()
+    np.testing.assert_allclose(row_sums, 0, atol=1e-5)
     ev = np.linalg.eigvalsh(L.toarray().astype(np.float64))
     assert ev.min() >= -1e-5
     Lw = laplacian(adjacency(knn_small, self_loops=False), kind="combinatorial")
