@@ -5,8 +5,8 @@ reach librosa's gufuncs (``util.localmax`` through ``estimate_tuning``/``piptrac
 chroma and the CQT's tuning) at the same moment. With one cache folder shared by all of them,
 numba 0.68 can save a gufunc's kernel and wrapper from two different processes, and every process
 that loads that pair later crashes (numba issue 10128). The processes here share a cold
-``NUMBA_CACHE_DIR``, start their calls together, in two orders (as different jobs do), and a
-second round loads whatever the first one left.
+``NUMBA_CACHE_DIR``, start their calls 0.3 s apart, in two orders (as different jobs do), and
+a second round loads whatever the first one left.
 """
 
 import json
@@ -44,11 +44,13 @@ print(json.dumps({name: calls[name]() for name in names}, sort_keys=True))
 N_PROCESSES = 4
 
 
-def _round(tmp_path: Path, env: dict[str, str], start_in: float) -> list[subprocess.Popen]:
+def _round(
+    tmp_path: Path, env: dict[str, str], start_in: float, stagger: float = 0.0
+) -> list[subprocess.Popen]:
     start = time.time() + start_in
     return [
         subprocess.Popen(
-            [sys.executable, "-c", PROBE, str(start), str(i)],
+            [sys.executable, "-c", PROBE, str(start + i * stagger), str(i)],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -78,7 +80,9 @@ def test_cold_shared_cache_and_concurrent_processes_never_crash(tmp_path):
     tmpdir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GENRELEARN_NUMBA", "NUMBA_"))}
     env.update(NUMBA_CACHE_DIR=str(shared), TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
-    first = _finish(_round(tmp_path, env, start_in=4.0), "cold round")
+    # Staggered starts: a process that begins while another is saving finds some functions
+    # cached and compiles others, so the two number their symbols differently.
+    first = _finish(_round(tmp_path, env, start_in=3.0, stagger=0.3), "cold round")
     second = _finish(_round(tmp_path, env, start_in=0.5), "round loading the cache")
     assert all(r == first[0] for r in first + second)
     # numba itself never wrote into the shared folder: only whole generations, renamed into
