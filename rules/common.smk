@@ -225,11 +225,11 @@ def headline_summary():
 # Hand-written LaTeX sections beside paper/paper.tex, each pulled in by an \input{<stem>} line
 # of paper.tex (one per model family, so families can be edited independently).
 PAPER_SECTIONS = [
-    # DBN / ConvRBM / VAE (issue 6)
+    # DBN / ConvRBM / VAE
     "paper/deep_generative.tex",
-    # randomly weighted CNNs, SVM and ELM back-ends (issue 6)
+    # randomly weighted CNNs, SVM and ELM back-ends
     "paper/random_cnn.tex",
-    "paper/supervised.tex",  # supervised CNN/LSTM (issue 7)
+    "paper/supervised.tex",  # supervised CNN/LSTM
 ]
 
 
@@ -253,13 +253,13 @@ def generated_paper_inputs():
         f"{GEN}/macros_random_cnn.tex",
         f"{GEN}/table_random_cnn.tex",
         f"{GEN}/fig_random_cnn.pdf",
-        # DBN / ConvRBM / VAE (issue 6)
+        # DBN / ConvRBM / VAE
         f"{GEN}/macros_deep.tex",
         f"{GEN}/table_dbn_layers.tex",
         f"{GEN}/table_convrbm.tex",
         f"{GEN}/fig_deep_curves.pdf",
         f"{GEN}/fig_deep_tsne.pdf",
-        *supervised_paper_inputs(),  # supervised CNN/LSTM (issue 7)
+        *supervised_paper_inputs(),  # supervised CNN/LSTM
     ] + ([f"{GEN}/table_synth.tex", f"{GEN}/table_attributes.tex"] if SOURCE == "synth" else [])
 
 
@@ -451,7 +451,7 @@ def random_cnn_published():
     return []
 
 
-# ---- DBN, convolutional RBM, convolutional VAE (issue 6) ------------------------------------
+# ---- DBN, convolutional RBM, convolutional VAE ------------------------------------
 DEEP_GENERATIVE = ("dbn", "convrbm", "vae")
 
 
@@ -503,7 +503,7 @@ def deep_generative_figure_inputs(wildcards):
     return {m: f"{base}/learned/{m}/vectors.npz" for m in DEEP_GENERATIVE}
 
 
-# ---- supervised CNN/LSTM (issue 7) -------------------------------------------------------------
+# ---- supervised CNN/LSTM -------------------------------------------------------------
 # Affect regression needs per-clip attributes (energy, danceability, valence), which only the
 # synthetic dataset has; on GTZAN its job is left out and the paper says why.
 SUPERVISED_AFFECT = SOURCE == "synth"

@@ -317,7 +317,7 @@ rule export_random_cnn:
         "../scripts/export_random_cnn.py"
 
 
-# ---- DBN, convolutional RBM, convolutional VAE (issue 6): exports and figures -----------------
+# ---- DBN, convolutional RBM, convolutional VAE: exports and figures -----------------
 
 
 rule export_deep_generative:
@@ -389,7 +389,7 @@ rule plot_deep_generative:
         "../scripts/plot_deep_generative.py"
 
 
-# ---- supervised CNN/LSTM (issue 7) ---------------------------------------------------------
+# ---- supervised CNN/LSTM ---------------------------------------------------------
 
 
 rule export_supervised_features:

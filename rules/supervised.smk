@@ -1,4 +1,4 @@
-# Supervised CNN/LSTM study (issue 7): genre classifiers on mel, chroma and their fused stack,
+# Supervised CNN/LSTM study: genre classifiers on mel, chroma and their fused stack,
 # raw and beat-synchronous (one job trains them all), then affect regressors from scratch, by
 # transfer from the genre-trained backbones and multitask (one job; synthetic data only: GTZAN
 # has no affect labels). Their local export rules (tables, figures, macros) are in

@@ -1,6 +1,6 @@
 """Log-mel + chroma stacks (the lab's 140-row "fused" features), raw and beat-synchronous.
 
-The supervised CNN/LSTM study (issue 7) reads 128 log-mel bands (``power_to_db``, ``ref=max``)
+The supervised CNN/LSTM study reads 128 log-mel bands (``power_to_db``, ``ref=max``)
 and 12 chroma bins computed with librosa's defaults (22050 Hz, ``n_fft`` 2048, hop 512), stacked
 as one ``(n_frames, 140)`` array (columns 0-127 mel, 128-139 chroma) so that mel, chroma and the
 fused set are column slices of one feature file

@@ -12,10 +12,10 @@ import soundfile as sf
 from tqdm import tqdm
 
 from genrelearn.data.index import AudioValidationError
-from genrelearn.features.beat_sync import fused, fused_beat  # supervised CNN/LSTM (issue 7)
+from genrelearn.features.beat_sync import fused, fused_beat  # supervised CNN/LSTM
 from genrelearn.features.cqt import thesis_cqt
 
-# DBN / ConvRBM / VAE features (issue 6)
+# DBN / ConvRBM / VAE features
 from genrelearn.features.dft import dft_magnitude
 from genrelearn.features.pons import PONS_EXTRACTORS, pons_frame_rate
 from genrelearn.features.spectral import log_mel, mfcc
@@ -27,10 +27,10 @@ EXTRACTORS: dict[str, Callable[..., np.ndarray]] = {
     "cqt": thesis_cqt,
     "mel": log_mel,
     "mfcc": mfcc,
-    # DBN / ConvRBM / VAE features (issue 6): |DFT| frames, 64-band log-mel
+    # DBN / ConvRBM / VAE features: |DFT| frames, 64-band log-mel
     "dft": dft_magnitude,
     "mel64": log_mel,
-    # supervised CNN/LSTM (issue 7): log-mel + chroma stack, raw and beat-synchronous
+    # supervised CNN/LSTM: log-mel + chroma stack, raw and beat-synchronous
     "fused": fused,
     "fused_beat": fused_beat,
 }

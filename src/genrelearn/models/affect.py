@@ -1,4 +1,4 @@
-"""Affect regression (energy, danceability, valence) with CNN/LSTM backbones (issue 7).
+"""Affect regression (energy, danceability, valence) with CNN/LSTM backbones.
 
 From scratch, by transfer from the genre classifier's backbone, and multitask:
 

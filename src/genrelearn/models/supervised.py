@@ -1,4 +1,4 @@
-"""Supervised CNN/LSTM experiments: genre classification and affect regression (issue 7).
+"""Supervised CNN/LSTM experiments: genre classification and affect regression.
 
 Feature sets are column slices of the ``fused`` (raw frames) and ``fused_beat`` (beat-synchronous)
 feature files (:data:`genrelearn.features.beat_sync.FEATURE_SETS`): ``mel``, ``chroma``,

@@ -1,4 +1,4 @@
-"""Tables, macros and figures of the supervised CNN/LSTM study (issue 7)."""
+"""Tables, macros and figures of the supervised CNN/LSTM study."""
 
 from __future__ import annotations
 

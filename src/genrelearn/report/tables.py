@@ -10,7 +10,7 @@ import pandas as pd
 from genrelearn.report.macros import format_number
 
 FEATURE_LABELS = {"cqt": "CQT", "mel": "log-mel", "mfcc": "MFCC", "sae": "structured AE"}
-# DBN / ConvRBM / VAE rows of the main table (issue 6)
+# DBN / ConvRBM / VAE rows of the main table
 FEATURE_LABELS.update({"dbn": "DBN (all layers)", "convrbm": "ConvRBM", "vae": "Conv. VAE"})
 #: Cell of a table for a (row, subset) that was not run.
 MISSING_CELL = "{--}"
