@@ -4,7 +4,7 @@ This is what a workflow run does on a fresh install: parallel jobs, each with a 
 reach librosa's gufuncs (``util.localmax`` through ``estimate_tuning``/``piptrack``, used by
 chroma and the CQT's tuning) at the same moment. With one cache folder shared by all of them,
 numba 0.68 can save a gufunc's kernel and wrapper from two different processes, and every process
-that loads that pair later crashes (numba issue 10128). The processes here share a cold
+that loads that pair later crashes (numba bug numba/numba#10128). The processes here share a cold
 ``NUMBA_CACHE_DIR``, start their calls 0.3 s apart, in two orders (as different jobs do), and
 a second round loads whatever the first one left.
 """

@@ -4,9 +4,9 @@ librosa compiles its numba functions with ``cache=True``. numba 0.68 saves a guf
 files, its kernel and its wrapper, and the wrapper calls the kernel by a symbol name that depends
 on the order in which that process compiled things. When several processes compile the same
 gufunc on a cold cache, the two files can end up written by different processes; every later
-process that loads the pair then calls a null pointer and dies (numba issue 10128, not fixed in a
-released numba). A workflow starts exactly such processes: parallel jobs, each with a process
-pool.
+process that loads the pair then calls a null pointer and dies (numba bug numba/numba#10128,
+not fixed in a released numba). A workflow starts exactly such processes: parallel jobs, each
+with a process pool.
 
 So no cache folder that numba writes is ever shared:
 

@@ -195,7 +195,7 @@ def _redirect_loaded_numba() -> None:
         warnings.warn(
             "librosa was imported before genrelearn: its numba functions keep the cache folder "
             "they were given then, which other processes may write at the same time, and a "
-            "folder written that way can crash every later process (numba issue 10128). "
+            "folder written that way can crash every later process (numba bug numba/numba#10128). "
             "Import genrelearn first, or run `make install`, which makes every Python of the "
             "venv do so.",
             RuntimeWarning,
@@ -227,7 +227,8 @@ def _no_save(self: Any, sig: Any, data: Any) -> None:
     """Stand-in for numba's ``Cache.save_overload`` in forked children."""
 
 
-def _after_fork_in_child() -> None:
+def after_fork_in_child() -> None:
+    """Called in a forked child (registered by :func:`genrelearn.jitcache.install_import_hook`)."""
     if _state["pid"] is None:
         return
     if "numba" in sys.modules:
@@ -241,11 +242,6 @@ def _after_fork_in_child() -> None:
     else:
         _state.update(pid=None, dir=None)
         install_import_hook()
-
-
-def after_fork_in_child() -> None:
-    """Called in a forked child (registered by :func:`genrelearn.jitcache.install_import_hook`)."""
-    _after_fork_in_child()
 
 
 def cpu_key() -> str:
