@@ -21,10 +21,10 @@ report: "paper/captions/workflow.rst"
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/features.smk"
-include: "rules/classify.smk"
-include: "rules/graph.smk"
 include: "rules/sae.smk"
-include: "rules/deep.smk"
+include: "rules/baselines.smk"
+include: "rules/random_cnn.smk"
+include: "rules/deep_generative.smk"
 include: "rules/supervised.smk"
 include: "rules/paper.smk"
 
@@ -41,5 +41,5 @@ rule all:
     """The paper, with every table, figure and number regenerated."""
     default_target: True
     input:
-        f"{PAPER}/paper.pdf",
+        res("paper/paper.pdf"),
     localrule: True

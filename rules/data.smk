@@ -1,7 +1,11 @@
-# Data stage: make (synth) or download, verify and extract (GTZAN) the audio in GTZAN's layout,
-# then index and check it. GTZAN downloads and their extraction live in resources/gtzan/, shared
-# by every dataset name; dataset.archive / dataset.root / dataset.split_lists replace them by
-# copies the user already has (no network).
+# Data: make (synth) or download, verify and extract (GTZAN) the audio in GTZAN's layout, index
+# and check it, assign GTZAN's fault-filtered split; export the numbers and tables about it.
+# GTZAN downloads and their extraction live in resources/gtzan/, shared by every dataset name;
+# dataset.archive / dataset.root / dataset.split_lists replace them by copies the user already
+# has (no network). Paper: the data section (macros_data, table_synth, table_attributes).
+
+
+include: "data_inputs.smk"
 
 
 rule synthesize_dataset:
@@ -9,11 +13,11 @@ rule synthesize_dataset:
     input:
         code=library_code("synthesize_dataset"),
     output:
-        audio=directory("results/{dataset}/audio"),
+        audio=directory(res("audio")),
     log:
-        "results/{dataset}/logs/synthesize_dataset.log",
+        logs("synthesize_dataset"),
     benchmark:
-        "results/{dataset}/benchmarks/synthesize_dataset.tsv"
+        benchmarks("synthesize_dataset")
     conda:
         "../envs/data.yaml"
     threads: 2
@@ -121,10 +125,10 @@ rule index_tracks:
         audio=audio_root,
         code=library_code("index_tracks"),
     output:
-        tracks="results/{dataset}/tracks.csv",
-        skipped="results/{dataset}/tracks_skipped.csv",
+        tracks=res("tracks.csv"),
+        skipped=res("tracks_skipped.csv"),
     log:
-        "results/{dataset}/logs/index_tracks.log",
+        logs("index_tracks"),
     conda:
         "../envs/data.yaml"
     threads: 1
@@ -145,13 +149,13 @@ rule gtzan_split:
     """Verify the fault-filtered lists and assign every indexed clip to train/valid/test."""
     input:
         unpack(gtzan_split_lists),
-        tracks="results/{dataset}/tracks.csv",
+        tracks=res("tracks.csv"),
         code=library_code("gtzan_split"),
     output:
-        split="results/{dataset}/splits/fault-filtered.csv",
-        summary="results/{dataset}/splits/fault-filtered.json",
+        split=res("splits/fault-filtered.csv"),
+        summary=res("splits/fault-filtered.json"),
     log:
-        "results/{dataset}/logs/gtzan_split.log",
+        logs("gtzan_split"),
     conda:
         "../envs/data.yaml"
     threads: 1
@@ -163,3 +167,68 @@ rule gtzan_split:
         genres=GENRES,
     script:
         "../scripts/gtzan_split.py"
+
+
+rule export_data_macros:
+    """Numbers about the dataset and features: counts, durations, frame and window sizes."""
+    input:
+        tracks=res("tracks.csv"),
+        skipped=res("tracks_skipped.csv"),
+        split=split_summary_if_used,
+        vectors=expand(res("classify/{feature}/vectors.npz"), feature=FEATURES),
+        cqt=res("features/cqt.npz"),
+        code=library_code("export_data_macros"),
+    output:
+        macros=gen("macros_data.tex"),
+    log:
+        logs("export_data_macros"),
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    params:
+        features=FEATURES,
+        n_vectors=config["classify"]["pooling"]["n_vectors"],
+        mel=config["features"]["mel"],
+        mfcc=config["features"]["mfcc"],
+        synth=config["synth"],
+        source=config["dataset"]["source"],
+        invalid_clips=config["dataset"]["invalid_clips"],
+        gtzan_checksums=config["gtzan"]["archive"]["checksums"],
+    script:
+        "../scripts/export_data_macros.py"
+
+
+rule export_synth_table:
+    """Tables of the synthetic genres' design (from the generator) and clip attributes."""
+    input:
+        audio=audio_root,
+        code=library_code("export_synth_table"),
+    output:
+        design=report(
+            gen("table_synth.tex"),
+            caption="../paper/captions/table_synth.rst",
+            category="Data",
+        ),
+        attributes=report(
+            gen("table_attributes.tex"),
+            caption="../paper/captions/table_attributes.rst",
+            category="Data",
+        ),
+    log:
+        logs("export_synth_table"),
+    localrule: True
+    conda:
+        "../envs/paper.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        genres=GENRES,
+        spread=config["synth"]["spread"],
+    script:
+        "../scripts/export_synth_table.py"

@@ -86,9 +86,8 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
     cfg = tiny_config()
     overlay = _write_overlay(tiny_run, "c.yaml", {"classify": {"svm": {"C": 2.0}}})
     jobs = planned_jobs(tiny_run, overlay)
-    ds = f"dataset={cfg['dataset']['name']}"
     expected = {
-        ("classify", frozenset({ds, f"feature={f}", f"ngenres={n}", f"protocol={p}"}))
+        ("classify", frozenset({f"feature={f}", f"ngenres={n}", f"protocol={p}"}))
         for f in cfg["classify"]["features"] + cfg["classify"]["learned"]
         for n in cfg["classify"]["n_genres"]
         for p in cfg["classify"]["protocols"]
@@ -97,18 +96,18 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
     evaluated = {(name, p) for _, _, name in table for p in cfg["sae"]["protocols"]}
     evaluated |= {(name, "thesis") for values in sweeps.values() for _, name in values}
     expected |= {
-        ("sae_classify", frozenset({ds, f"point={name}", f"protocol={p}"})) for name, p in evaluated
+        ("sae_classify", frozenset({f"point={name}", f"protocol={p}"})) for name, p in evaluated
     }
     expected |= {
-        ("export_classification", frozenset({ds})),
-        ("export_sae", frozenset({ds})),
-        ("plot_confusion", frozenset({ds})),
-        ("plot_sae", frozenset({ds, "figure=sweeps"})),
+        ("export_classification", frozenset()),
+        ("export_sae", frozenset()),
+        ("plot_confusion", frozenset()),
+        ("plot_sae", frozenset({"figure=sweeps"})),
         # DBN / ConvRBM / VAE (issue 6): the DBN study by layer uses the same SVM
-        ("deep_dbn_layers", frozenset({ds})),
-        ("export_deep_generative", frozenset({ds})),
-        ("plot_deep_generative", frozenset({ds, "figure=curves"})),  # its fine-tuning curves
-        ("paper", frozenset({ds})),
+        ("deep_dbn_layers", frozenset()),
+        ("export_deep_generative", frozenset()),
+        ("plot_deep_generative", frozenset({"figure=curves"})),  # its fine-tuning curves
+        ("paper", frozenset()),
         ("all", frozenset()),
     }
     assert jobs == expected
@@ -117,21 +116,20 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
 def test_figure_style_edit_redraws_figures_only(tiny_run):
     cfg = tiny_config()
     overlay = _write_overlay(tiny_run, "dpi.yaml", {"figures": {"dpi": 61}})
-    ds = f"dataset={cfg['dataset']['name']}"
     assert planned_jobs(tiny_run, overlay) == {
-        ("plot_spectrograms", frozenset({ds, "feature=cqt"})),
-        ("plot_spectrograms", frozenset({ds, "feature=mel"})),
-        ("plot_confusion", frozenset({ds})),
-        ("export_random_cnn", frozenset({ds})),  # its figure
-        ("export_supervised_features", frozenset({ds})),  # issue 7
-        ("export_supervised", frozenset({ds})),  # issue 7
+        ("plot_spectrograms", frozenset({"feature=cqt"})),
+        ("plot_spectrograms", frozenset({"feature=mel"})),
+        ("plot_confusion", frozenset()),
+        ("export_random_cnn", frozenset()),  # its figure
+        ("export_supervised_features", frozenset()),  # issue 7
+        ("export_supervised", frozenset()),  # issue 7
         *{
-            ("plot_sae", frozenset({ds, f"figure={f}"}))
+            ("plot_sae", frozenset({f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")
         },
         # DBN / ConvRBM / VAE (issue 6)
-        *{("plot_deep_generative", frozenset({ds, f"figure={f}"})) for f in ("curves", "tsne")},
-        ("paper", frozenset({ds})),
+        *{("plot_deep_generative", frozenset({f"figure={f}"})) for f in ("curves", "tsne")},
+        ("paper", frozenset()),
         ("all", frozenset()),
     }
 
