@@ -1,4 +1,4 @@
-"""Supervised CNN/LSTM (issue 7): features, data loading, models, metrics, training."""
+"""Supervised CNN/LSTM: features, data loading, models, metrics, training."""
 
 from __future__ import annotations
 

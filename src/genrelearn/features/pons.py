@@ -23,7 +23,7 @@ from typing import Any
 import librosa
 import numpy as np
 
-from genrelearn.features.spectral import log_mel
+from genrelearn.features.spectral import log_mel, stack_deltas
 
 
 def resample(y: np.ndarray, sample_rate: int, target_rate: int) -> np.ndarray:
@@ -85,9 +85,7 @@ def mfcc_stats(
         raise ValueError(
             f"clip too short for MFCC deltas: {coeffs.shape[1]} frames, need at least 9"
         )
-    stacked = np.vstack(
-        [coeffs, librosa.feature.delta(coeffs, order=1), librosa.feature.delta(coeffs, order=2)]
-    )
+    stacked = stack_deltas(coeffs)
     return np.concatenate([stacked.mean(axis=1), stacked.std(axis=1)])[None, :].astype(np.float32)
 
 

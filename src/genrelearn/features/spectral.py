@@ -61,7 +61,23 @@ def mfcc(
         n_mels=n_mels,
     )
     if deltas:
-        coeffs = np.vstack(
-            [coeffs, librosa.feature.delta(coeffs, order=1), librosa.feature.delta(coeffs, order=2)]
-        )
+        coeffs = stack_deltas(coeffs)
     return coeffs.T.astype(np.float32)
+
+
+def stack_deltas(coeffs: np.ndarray) -> np.ndarray:
+    """Coefficients over their first and second differences (``librosa.feature.delta``).
+
+    Parameters
+    ----------
+    coeffs : numpy.ndarray
+        ``(n_coeffs, n_frames)``, one column per frame (at least 9 frames).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(3 * n_coeffs, n_frames)``: the coefficients, their deltas, their delta-deltas.
+    """
+    return np.vstack(
+        [coeffs, librosa.feature.delta(coeffs, order=1), librosa.feature.delta(coeffs, order=2)]
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from genrelearn.report.figures import STYLE, plt
@@ -164,6 +165,18 @@ def sweep_figure(
     return fig
 
 
+def _frames_image(ax: Axes, rows: np.ndarray, frame_rate: float, cmap: str) -> None:
+    """Draw ``rows`` (one per frame) as an image: time in seconds across, columns upwards."""
+    ax.imshow(
+        rows.T,
+        origin="lower",
+        aspect="auto",
+        cmap=cmap,
+        extent=(0, len(rows) / frame_rate, -0.5, rows.shape[1] - 0.5),
+        interpolation="nearest",
+    )
+
+
 def codes_figure(frames: np.ndarray, codes: np.ndarray, frame_rate: float, title: str) -> Figure:
     """A clip's CQT frames above its codes |Z| (atoms sorted by total use in the clip)."""
     order = np.argsort(-np.abs(codes).sum(axis=0))
@@ -171,26 +184,10 @@ def codes_figure(frames: np.ndarray, codes: np.ndarray, frame_rate: float, title
         fig, (top, bottom) = plt.subplots(
             2, 1, figsize=(5.5, 3.6), sharex=True, layout="constrained"
         )
-        extent = (0, len(frames) / frame_rate, -0.5, frames.shape[1] - 0.5)
-        top.imshow(
-            frames.T,
-            origin="lower",
-            aspect="auto",
-            cmap="magma",
-            extent=extent,
-            interpolation="nearest",
-        )
+        _frames_image(top, frames, frame_rate, "magma")
         top.set_ylabel("CQT bin")
         top.set_title(title)
-        extent = (0, len(codes) / frame_rate, -0.5, codes.shape[1] - 0.5)
-        bottom.imshow(
-            np.abs(codes[:, order]).T,
-            origin="lower",
-            aspect="auto",
-            cmap="Greys",
-            extent=extent,
-            interpolation="nearest",
-        )
+        _frames_image(bottom, np.abs(codes[:, order]), frame_rate, "Greys")
         bottom.set_ylabel("atom (by use)")
         bottom.set_xlabel("time (s)")
     return fig

@@ -20,10 +20,12 @@ from genrelearn.sae.fista import project_columns, soft_threshold
 from genrelearn.sae.objective import (
     STEP_RULES,
     TERMS,
+    block_rows,
     check_laplacian,
     energy_terms,
     gram_stats,
     laplacian_norm,
+    row_blocks,
     to_torch_csr,
 )
 from genrelearn.sae.steps import sparse_code, update_dictionary, update_encoder
@@ -58,6 +60,20 @@ def _int(value: Any, name: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return int(value)
+
+
+def _to_device(a: Any, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """An array as a tensor on ``device`` in ``dtype`` (C-contiguous first)."""
+    return torch.as_tensor(np.ascontiguousarray(a)).to(device=device, dtype=dtype)
+
+
+def _graph(
+    laplacian: Any, n_rows: int, step: str, seed: int, device: torch.device, dtype: torch.dtype
+) -> tuple[torch.Tensor, float]:
+    """The checked Laplacian as a torch CSR tensor, and its norm for the code step's steps."""
+    L = check_laplacian(laplacian, n_rows)
+    lnorm = laplacian_norm(L, step, seed=seed)
+    return to_torch_csr(L, device, dtype), lnorm
 
 
 class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
@@ -286,11 +302,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         with torch_threads(self.n_jobs):
             L = lnorm = None
             if lg:
-                L_sp = check_laplacian(laplacian, N)
-                lnorm = laplacian_norm(L_sp, self.step, seed=p["seed"])
-                L = to_torch_csr(L_sp, dev, dtype)
-                del L_sp
-            Xt = torch.as_tensor(np.ascontiguousarray(X)).to(device=dev, dtype=dtype)
+                L, lnorm = _graph(laplacian, N, self.step, p["seed"], dev, dtype)
+            Xt = _to_device(X, dev, dtype)
             gen = torch.Generator().manual_seed(p["seed"])
             D = project_columns(torch.rand(n, m, generator=gen, dtype=torch.float64), sphere=True)
             D = D.to(device=dev, dtype=dtype)
@@ -323,7 +336,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
                     del stats
                 terms = energy_terms(Xt, Z, D, E=E, L=L, **weights)
                 f = terms["objective"]
-                nnz = sum(int(torch.count_nonzero(Z[s])) for s in _chunks(N, m))
+                nnz = sum(int(torch.count_nonzero(Z[s])) for s in row_blocks(N, block_rows(m)))
                 rows.append(
                     {
                         "outer": outer,
@@ -402,7 +415,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         dev, dtype = p["device"], p["dtype"]
         with torch_threads(self.n_jobs):
             D, E = self._model(dev, dtype)
-            Xt = torch.as_tensor(np.ascontiguousarray(X)).to(device=dev, dtype=dtype)
+            Xt = _to_device(X, dev, dtype)
             if method == "approx":
                 if not p["le"] or E is None:
                     raise ValueError("method='approx' needs an encoder: fit with le > 0")
@@ -411,9 +424,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
                 raise ValueError(f"method must be 'lasso' or 'approx', got {method!r}")
             L, lnorm, lg = None, None, p["lg"]
             if lg and laplacian is not None:
-                L_sp = check_laplacian(laplacian, X.shape[0])
-                lnorm = laplacian_norm(L_sp, self.step, seed=p["seed"])
-                L = to_torch_csr(L_sp, dev, dtype)
+                L, lnorm = _graph(laplacian, X.shape[0], self.step, p["seed"], dev, dtype)
             else:
                 lg = 0.0
             res = sparse_code(
@@ -450,8 +461,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         dev, dtype = p["device"], p["dtype"]
         with torch_threads(self.n_jobs):
             D, E = self._model(dev, dtype)
-            Xt = torch.as_tensor(np.ascontiguousarray(X)).to(device=dev, dtype=dtype)
-            Zt = torch.as_tensor(np.ascontiguousarray(Z)).to(device=dev, dtype=dtype)
+            Xt = _to_device(X, dev, dtype)
+            Zt = _to_device(Z, dev, dtype)
             L = None
             if p["lg"] and laplacian is not None:
                 L = to_torch_csr(check_laplacian(laplacian, X.shape[0]), dev, dtype)
@@ -460,8 +471,3 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
             )
         terms["total"] = terms["objective"]
         return terms
-
-
-def _chunks(n_rows: int, n_cols: int) -> list[slice]:
-    step = max(1, (1 << 22) // max(1, n_cols))
-    return [slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step)]

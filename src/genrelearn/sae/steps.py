@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from genrelearn.sae.fista import dot, fista, fista_lasso, project_columns
+from genrelearn.sae.fista import Quadratic, dot, fista, fista_lasso, project_columns
 from genrelearn.sae.lowmem import fista_lasso_graph_lowmem
 from genrelearn.sae.objective import (
     CODE_BLOCK_ELEMENTS,
@@ -223,7 +223,10 @@ def sparse_code(
     return StepResult(out, f, f0, n_max, n_sum / max(N, 1), lip, converged)
 
 
-def _ball_step(q, x0: Tensor, lip: float, rtol: float, max_iter: int, restart: bool) -> StepResult:
+def _ball_step(
+    q: Quadratic, x0: Tensor, lip: float, rtol: float, max_iter: int, restart: bool
+) -> StepResult:
+    """FISTA on ``q`` with the columns projected onto the unit ball (the D- and E-steps)."""
     if lip <= 0:  # the quadratic is constant: nothing to do
         v = q.value(x0)
         return StepResult(x0, v, v, 0, 0.0, lip, True)
