@@ -1,7 +1,8 @@
 # genrelearn: feature learning for music genre recognition, reproduced from raw audio.
 # `snakemake --cores all` (or `make paper`) builds results/<dataset>/paper/paper.pdf.
-# The stages live in rules/; the configuration is validated against config/schema.yaml
-# (in rules/common.smk, before any rule is defined).
+# One rules file per study (rules/<study>.smk, its settings and input functions beside it in
+# rules/<study>_inputs.smk); rules/common.smk validates the configuration before any rule is
+# defined. docs/architecture.md is the map.
 # Rerun policy: config values reach rules through params: (params trigger); each rule also
 # declares its script and the library modules it imports as its `code` input, compared by
 # content (library_code() in rules/common.smk), so editing a module under src/genrelearn
@@ -18,6 +19,8 @@ configfile: "config/config.yaml"
 report: "paper/captions/workflow.rst"
 
 
+# The shared core first; a study after the studies whose functions it uses (the baselines
+# table reads the SAE's rows); the paper last, as its inputs are checked against every rule.
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/features.smk"
