@@ -20,7 +20,7 @@ report: "paper/captions/workflow.rst"
 
 
 # The shared core first; a study after the studies whose functions it uses (the baselines
-# table reads the SAE's rows); the paper last, as its inputs are checked against every rule.
+# table reads the SAE's rows); the paper, which reads every study's exports, last.
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/features.smk"
