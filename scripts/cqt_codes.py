@@ -4,9 +4,9 @@ from typing import TYPE_CHECKING
 
 from genrelearn.features import load_frames, save_frames
 from genrelearn.io import read_json
-from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import join_parts, load_part
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

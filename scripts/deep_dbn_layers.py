@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames
 from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
-from genrelearn.models.study import dbn_layer_study
+from genrelearn.models.deep_generative import dbn_layer_study
 from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:

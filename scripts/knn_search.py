@@ -7,9 +7,9 @@ import numpy as np
 from genrelearn.features import load_frames
 from genrelearn.graph import knn_search
 from genrelearn.io import atomic_path, read_json
-from genrelearn.learned import load_part
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import load_part
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

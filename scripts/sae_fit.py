@@ -7,9 +7,9 @@ import scipy.sparse as sp
 
 from genrelearn.features import load_frames, save_frames
 from genrelearn.io import atomic_path, read_json, write_csv
-from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import join_parts, load_part
 from genrelearn.sae.study import make_autoencoder, recode
 
 if TYPE_CHECKING:

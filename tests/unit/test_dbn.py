@@ -156,7 +156,7 @@ def test_models_run_on_gpu():
 
 
 def test_validation_clips_are_carved_per_genre_from_training_clips():
-    from genrelearn.models.study import carve_validation, clip_folds
+    from genrelearn.protocols import carve_validation, clip_folds
 
     genres = np.repeat(["a", "b", "c"], 6)
     folds = clip_folds(genres, 1, 3, seed=1)

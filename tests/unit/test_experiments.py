@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
-from genrelearn.experiments import (
+from genrelearn.features.store import FrameSet
+from genrelearn.protocols import clip_folds
+from genrelearn.sae.evaluation import join_parts, part_frames, sae_frames, split_parts
+from genrelearn.sae.points import (
     make_point,
     parse_point_name,
     point_name,
@@ -9,8 +12,6 @@ from genrelearn.experiments import (
     sweep_points,
     thesis_table_points,
 )
-from genrelearn.features.store import FrameSet
-from genrelearn.learned import clip_folds, join_parts, part_frames, sae_frames, split_parts
 
 BASE = {
     "noise": 0.0,
@@ -80,9 +81,9 @@ def test_sae_frames_take_genres_and_frames_per_stream():
 
 def test_fold_parts_scale_on_training_clips_only():
     fs = frames()
-    folds = clip_folds(fs, n_repeats=1, n_splits=2, seed=1)
+    folds = clip_folds(fs.genres, n_repeats=1, n_splits=2, seed=1)
     assert len(folds) == 2
-    fold = folds[0]
+    fold = folds[0].to_record()
     assert not set(fold["train"]) & set(fold["test"])
     fit, test = part_frames(fs, noise=0.0, noise_seed=1, train=fold["train"])
     assert fit.n_clips == len(fold["train"]) and test.n_clips == len(fold["test"])

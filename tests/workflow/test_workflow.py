@@ -67,7 +67,7 @@ def _write_overlay(workdir, name, content):
 
 def sae_study(cfg):
     """Point names of the tiny study, as the workflow derives them."""
-    from genrelearn.experiments import (
+    from genrelearn.sae.points import (
         base_params,
         study_points,
         sweep_points,
