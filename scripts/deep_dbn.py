@@ -26,7 +26,7 @@ def main() -> None:
             p.frame_step,
             window,
         )
-        dbn = {**p.dbn, "device": p.device, "n_threads": p.torch_threads, "progress": True}
+        dbn = {**p.dbn, "device": p.device, "n_jobs": p.n_jobs, "progress": True}
         pooled, history = dbn_vectors(
             frames, dbn, window=window, frame_step=p.frame_step, seed=p.seed
         )

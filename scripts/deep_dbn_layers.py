@@ -18,7 +18,7 @@ def main() -> None:
     with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         frames = load_frames(snakemake.input.frames)
         window = max(1, round(p.window_seconds * frames.frame_rate))
-        dbn = {**p.dbn, "device": p.device, "n_threads": p.torch_threads, "progress": True}
+        dbn = {**p.dbn, "device": p.device, "n_jobs": p.n_jobs, "progress": True}
         scores, pretrain, finetune = dbn_layer_study(
             frames,
             dbn,

@@ -25,7 +25,7 @@ def main() -> None:
             load_frames(snakemake.input.frames), p.fold, splits, float(point["noise"]), p.noise_seed
         )
         L = sp.load_npz(snakemake.input.laplacian) if snakemake.input.laplacian else None
-        model = make_autoencoder(point, p.solver, n_jobs=p.torch_threads)
+        model = make_autoencoder(point, p.solver, n_jobs=p.n_jobs)
         log.info(
             "fitting %s on %d frames (held out: %d clips)",
             model,

@@ -64,7 +64,7 @@ def dbn_layer_study(
     frames : FrameSet
         |DFT| frames of every clip.
     dbn : mapping
-        Keyword arguments of :class:`~genrelearn.models.dbn.DBN` (not ``seed``).
+        Keyword arguments of :class:`~genrelearn.models.dbn.DBN` (not ``random_state``).
     window : int
         Frames per aggregation window.
     frame_step : int
@@ -101,7 +101,9 @@ def dbn_layer_study(
         )
         train_set, test_set = frames.take(train), frames.take(test)
         fit_set, val_set = frames.take(train[fit_pos]), frames.take(train[val_pos])
-        model = DBN(**dict(dbn), seed=seed + 100 * rep + fold).fit(train_set.frames[::frame_step])
+        model = DBN(**dict(dbn), random_state=seed + 100 * rep + fold).fit(
+            train_set.frames[::frame_step]
+        )
         pre_hist.append(model.pretrain_history_.assign(repeat=rep, fold=fold))
         for stage in ("pretrained", "fine-tuned"):
             if stage == "fine-tuned":
@@ -152,7 +154,7 @@ def dbn_vectors(
     frames: FrameSet, dbn: Mapping[str, Any], *, window: int, frame_step: int, seed: int
 ) -> tuple[PooledSet, pd.DataFrame]:
     """Label-free DBN fitted on all clips (transductive); all layers' windowed statistics."""
-    model = DBN(**dict(dbn), seed=seed).fit(frames.frames[::frame_step])
+    model = DBN(**dict(dbn), random_state=seed).fit(frames.frames[::frame_step])
     vectors, clip = window_stats(model.transform(frames.frames), frames.offsets, window)
     pooled = PooledSet(vectors, clip, frames.track_ids, frames.genres, window, frames.frame_rate)
     return pooled, model.pretrain_history_
