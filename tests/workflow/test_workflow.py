@@ -29,7 +29,8 @@ def test_tiny_run_builds_the_paper(tiny_run):
 
 
 def test_deep_generative_tables_and_figures_hold_numbers(tiny_run):
-    """DBN / ConvRBM / VAE (issue 6): tables, macros and figures exist, with measured numbers."""
+    """The deep generative study (DBN, ConvRBM, VAE): its tables, macros and figures exist, with
+    measured numbers."""
     import re
 
     gen = dataset_dir(tiny_run) / "paper" / "generated"
@@ -104,7 +105,7 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
         ("export_sae", frozenset({ds})),
         ("plot_confusion", frozenset({ds})),
         ("plot_sae", frozenset({ds, "figure=sweeps"})),
-        # DBN / ConvRBM / VAE (issue 6): the DBN study by layer uses the same SVM
+        # the deep generative study (DBN, ConvRBM, VAE): the DBN study by layer uses the same SVM
         ("deep_dbn_layers", frozenset({ds})),
         ("export_deep_generative", frozenset({ds})),
         ("plot_deep_generative", frozenset({ds, "figure=curves"})),  # its fine-tuning curves
@@ -123,13 +124,13 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
         ("plot_spectrograms", frozenset({ds, "feature=mel"})),
         ("plot_confusion", frozenset({ds})),
         ("export_random_cnn", frozenset({ds})),  # its figure
-        ("export_supervised_features", frozenset({ds})),  # issue 7
-        ("export_supervised", frozenset({ds})),  # issue 7
+        ("export_supervised_features", frozenset({ds})),  # the CNN/LSTM study
+        ("export_supervised", frozenset({ds})),  # the CNN/LSTM study
         *{
             ("plot_sae", frozenset({ds, f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")
         },
-        # DBN / ConvRBM / VAE (issue 6)
+        # the deep generative study (DBN, ConvRBM, VAE)
         *{("plot_deep_generative", frozenset({ds, f"figure={f}"})) for f in ("curves", "tsne")},
         ("paper", frozenset({ds})),
         ("all", frozenset()),
