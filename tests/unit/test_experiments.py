@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from genrelearn.features.store import FrameSet
+from genrelearn.io import write_json
 from genrelearn.protocols import clip_folds
-from genrelearn.sae.evaluation import join_parts, part_frames, sae_frames, split_parts
+from genrelearn.sae.evaluation import join_parts, load_part, part_frames, sae_frames, split_parts
 from genrelearn.sae.points import (
     make_point,
     parse_point_name,
@@ -106,3 +107,18 @@ def test_noise_is_seeded():
     c, _ = part_frames(fs, noise=0.1, noise_seed=4)
     np.testing.assert_array_equal(a.frames, b.frames)
     assert not np.array_equal(a.frames, c.frames)
+
+
+def test_load_part_reads_the_fold_from_the_splits_file(tmp_path):
+    fs = frames()
+    folds = clip_folds(fs.genres, n_repeats=1, n_splits=2, seed=1)
+    path = tmp_path / "splits.json"
+    write_json(path, [fold.to_record() for fold in folds])
+    fit, test = load_part(fs, [0, 1], path, noise=0.1, noise_seed=3)
+    expected_fit, expected_test = part_frames(fs, 0.1, 3, train=folds[1].train)
+    np.testing.assert_array_equal(fit.frames, expected_fit.frames)
+    np.testing.assert_array_equal(test.frames, expected_test.frames)
+    whole, none = load_part(fs, None, None, noise=0.1, noise_seed=3)
+    assert none is None and whole.n_clips == fs.n_clips
+    with pytest.raises(ValueError, match=r"fold \[1, 0\] is not in the splits file"):
+        load_part(fs, [1, 0], path, noise=0.1, noise_seed=3)

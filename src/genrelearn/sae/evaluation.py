@@ -15,6 +15,7 @@ records. Nothing here imports PyTorch (see :mod:`genrelearn.sae.study`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ import pandas as pd
 from genrelearn.classify import Evaluation, fit_and_score_held_out, make_classifier
 from genrelearn.features.store import FrameSet
 from genrelearn.graph import add_noise, minmax_scale
+from genrelearn.io import read_json
 from genrelearn.pooling import PooledSet, pool_frameset
 from genrelearn.protocols import Split
 
@@ -113,23 +115,35 @@ def evaluate_folds(
 def load_part(
     frames: FrameSet,
     fold: Sequence[int] | None,
-    splits: Sequence[Mapping[str, Any]] | None,
+    splits_file: str | Path | None,
     noise: float,
     noise_seed: int,
 ) -> tuple[FrameSet, FrameSet | None]:
     """Scaled frames of a part named by ``fold`` (``[repeat, fold]``) or all clips (``None``).
 
-    ``splits`` are the records of the splits file (:meth:`genrelearn.protocols.Split.to_record`).
+    Parameters
+    ----------
+    frames : FrameSet
+        The study's frames (:func:`sae_frames`).
+    fold : sequence of int or None
+        ``[repeat, fold]`` of a fold part, ``None`` for all clips.
+    splits_file : str, Path or None
+        The splits file (records of :meth:`genrelearn.protocols.Split.to_record`); needed for
+        a fold part only.
+    noise, noise_seed
+        As for :func:`part_frames`.
     """
     if fold is None:
         return part_frames(frames, noise, noise_seed)
+    if not splits_file:
+        raise ValueError(f"fold {fold} needs the splits file")
     match = [
         split
-        for split in map(Split.from_record, splits or [])
+        for split in map(Split.from_record, read_json(splits_file))
         if [split.repeat, split.fold] == list(fold)
     ]
     if not match:
-        raise ValueError(f"fold {fold} is not in the splits file")
+        raise ValueError(f"fold {fold} is not in the splits file {splits_file}")
     return part_frames(frames, noise, noise_seed, train=match[0].train)
 
 
