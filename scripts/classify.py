@@ -8,6 +8,7 @@ from genrelearn.classify import evaluate
 from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.pooling import load_pooled
+from genrelearn.protocols import published_subsets
 from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
@@ -27,8 +28,7 @@ def main() -> None:
         )
         subsets = None
         if snakemake.input.split:
-            split = pd.read_csv(snakemake.input.split).set_index("track_id")["subset"]
-            per_clip = pd.Series(pooled.track_ids).map(split).fillna("").to_numpy()
+            per_clip = published_subsets(snakemake.input.split, pooled.track_ids)
             subsets = per_clip[pooled.clip]
             log.info(
                 "published split: %s clips, %d left out",

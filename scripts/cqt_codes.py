@@ -3,10 +3,9 @@
 from typing import TYPE_CHECKING
 
 from genrelearn.features import load_frames, save_frames
-from genrelearn.io import read_json
-from genrelearn.learned import join_parts, load_part
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import join_parts, load_part
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -15,11 +14,10 @@ if TYPE_CHECKING:
 def main() -> None:
     p = snakemake.params
     with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
-        splits = read_json(snakemake.input.splits) if snakemake.input.splits else None
         fit_part, test_part = load_part(
             load_frames(snakemake.input.frames),
             p.fold,
-            splits,
+            snakemake.input.splits or None,
             float(p.point["noise"]),
             p.noise_seed,
         )

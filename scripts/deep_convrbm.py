@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames
 from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
-from genrelearn.models.study import convrbm_study
+from genrelearn.models.deep_generative import convrbm_study
 from genrelearn.pooling import save_pooled
 from genrelearn.provenance import recorded
 
@@ -31,7 +31,7 @@ def main() -> None:
                 "pool_size",
             )
         }
-        model.update(device=p.device, n_threads=p.torch_threads, progress=True)
+        model.update(device=p.device, n_threads=p.n_jobs, progress=True)
         scores, pooled, history, _ = convrbm_study(
             frames,
             model,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames
 from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
-from genrelearn.models.study import dbn_vectors
+from genrelearn.models.deep_generative import dbn_vectors
 from genrelearn.pooling import save_pooled
 from genrelearn.provenance import recorded
 
@@ -26,7 +26,7 @@ def main() -> None:
             p.frame_step,
             window,
         )
-        dbn = {**p.dbn, "device": p.device, "n_threads": p.torch_threads, "progress": True}
+        dbn = {**p.dbn, "device": p.device, "n_jobs": p.n_jobs, "progress": True}
         pooled, history = dbn_vectors(
             frames, dbn, window=window, frame_step=p.frame_step, seed=p.seed
         )

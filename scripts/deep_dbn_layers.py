@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames
 from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
-from genrelearn.models.study import dbn_layer_study
+from genrelearn.models.deep_generative import dbn_layer_study
 from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ def main() -> None:
     with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
         frames = load_frames(snakemake.input.frames)
         window = max(1, round(p.window_seconds * frames.frame_rate))
-        dbn = {**p.dbn, "device": p.device, "n_threads": p.torch_threads, "progress": True}
+        dbn = {**p.dbn, "device": p.device, "n_jobs": p.n_jobs, "progress": True}
         scores, pretrain, finetune = dbn_layer_study(
             frames,
             dbn,

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from genrelearn.features import load_frames
 from genrelearn.io import write_csv
 from genrelearn.logs import log_to_file
-from genrelearn.models.study import vae_study
+from genrelearn.models.deep_generative import vae_study
 from genrelearn.pooling import save_pooled
 from genrelearn.provenance import recorded
 
@@ -24,7 +24,7 @@ def main() -> None:
         model.update(
             valid_fraction=p.valid_fraction,
             device=p.device,
-            n_threads=p.torch_threads,
+            n_threads=p.n_jobs,
             progress=True,
         )
         scores, pooled, history = vae_study(

@@ -6,10 +6,10 @@ import numpy as np
 
 from genrelearn.features import load_frames
 from genrelearn.graph import knn_search
-from genrelearn.io import atomic_path, read_json
-from genrelearn.learned import load_part
+from genrelearn.io import atomic_path
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import load_part
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 def main() -> None:
     p = snakemake.params
     with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
-        splits = read_json(snakemake.input.splits) if snakemake.input.splits else None
         part, _ = load_part(
-            load_frames(snakemake.input.frames), p.fold, splits, float(p.noise), p.noise_seed
+            load_frames(snakemake.input.frames),
+            p.fold,
+            snakemake.input.splits or None,
+            float(p.noise),
+            p.noise_seed,
         )
         result = knn_search(
             part.frames, k=int(p.k), backend=p.backend, n_jobs=snakemake.threads, seed=p.seed

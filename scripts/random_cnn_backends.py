@@ -16,6 +16,7 @@ from genrelearn.features import load_frames
 from genrelearn.io import write_csv, write_json
 from genrelearn.logs import log_to_file
 from genrelearn.models.backends import backend_splits, elm_grid, evaluate_backends, svm_grid
+from genrelearn.protocols import published_subsets
 from genrelearn.provenance import recorded
 from genrelearn.workers import explain_worker_death
 
@@ -48,8 +49,7 @@ def main() -> None:
         sets["mfcc120__seed0"] = mfcc.frames
         subsets = None
         if snakemake.input.split:
-            split = pd.read_csv(snakemake.input.split).set_index("track_id")["subset"]
-            subsets = pd.Series(track_ids).map(split).fillna("").to_numpy()
+            subsets = published_subsets(snakemake.input.split, track_ids)
         grids = {
             "svm": svm_grid(p.svm["C"], p.svm["gamma"], bool(p.svm["linear"])),
             "elm": elm_grid(p.elm["n_hidden"]),

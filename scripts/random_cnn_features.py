@@ -54,11 +54,11 @@ def main() -> None:
                 model = RandomCNN(
                     arch,
                     budget=p.budget,
-                    seed=seed,
+                    random_state=seed,
                     batch_size=p.batch_size,
                     device=p.device,
                     frame_level_quirk=p.frame_level_quirk,
-                    n_threads=p.torch_threads,
+                    n_jobs=p.n_jobs,
                 ).fit(X)
                 arrays[f"{arch}__seed{seed}"] = model.transform(X)
                 log.info(

@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 from genrelearn.classify import evaluate
 from genrelearn.features import load_frames
 from genrelearn.io import write_csv, write_json
-from genrelearn.learned import classifier_scaling, evaluate_folds, pooled_codes, split_parts
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import classifier_scaling, evaluate_folds, pooled_codes, split_parts
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake
@@ -38,7 +38,7 @@ def main() -> None:
                 rep, fold = (int(x) for x in part[1:].split("f"))
                 folds.append(
                     (
-                        {"repeat": rep, "fold": fold},
+                        (rep, fold),
                         pooled_codes(train, point["n_vectors"]),
                         pooled_codes(test, point["n_vectors"]),
                     )

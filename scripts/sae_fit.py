@@ -6,10 +6,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from genrelearn.features import load_frames, save_frames
-from genrelearn.io import atomic_path, read_json, write_csv
-from genrelearn.learned import join_parts, load_part
+from genrelearn.io import atomic_path, write_csv
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import join_parts, load_part
 from genrelearn.sae.study import make_autoencoder, recode
 
 if TYPE_CHECKING:
@@ -20,12 +20,15 @@ def main() -> None:
     p = snakemake.params
     point = dict(p.point)
     with log_to_file(snakemake.log[0]) as log, recorded(snakemake):
-        splits = read_json(snakemake.input.splits) if snakemake.input.splits else None
         fit_part, test_part = load_part(
-            load_frames(snakemake.input.frames), p.fold, splits, float(point["noise"]), p.noise_seed
+            load_frames(snakemake.input.frames),
+            p.fold,
+            snakemake.input.splits or None,
+            float(point["noise"]),
+            p.noise_seed,
         )
         L = sp.load_npz(snakemake.input.laplacian) if snakemake.input.laplacian else None
-        model = make_autoencoder(point, p.solver, n_jobs=p.torch_threads)
+        model = make_autoencoder(point, p.solver, n_jobs=p.n_jobs)
         log.info(
             "fitting %s on %d frames (held out: %d clips)",
             model,

@@ -3,9 +3,9 @@
 from typing import TYPE_CHECKING
 
 from genrelearn.features import load_frames, save_frames
-from genrelearn.learned import sae_frames
 from genrelearn.logs import log_to_file
 from genrelearn.provenance import recorded
+from genrelearn.sae.evaluation import sae_frames
 
 if TYPE_CHECKING:
     from snakemake.script import snakemake

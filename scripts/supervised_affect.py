@@ -25,7 +25,7 @@ def main() -> None:
     with (
         log_to_file(snakemake.log[0]) as log,
         recorded(snakemake),
-        torch_threads(p.torch_threads),
+        torch_threads(p.n_jobs),
     ):
         device = resolve_device(p.device)
         split_table = pd.read_csv(snakemake.input.split)

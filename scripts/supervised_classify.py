@@ -20,6 +20,7 @@ from genrelearn.models.supervised import (
     run_classification,
 )
 from genrelearn.models.torch_setup import resolve_device, seed_everything, torch_threads
+from genrelearn.protocols import published_subsets
 from genrelearn.provenance import recorded
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def main() -> None:
     with (
         log_to_file(snakemake.log[0]) as log,
         recorded(snakemake),
-        torch_threads(p.torch_threads),
+        torch_threads(p.n_jobs),
     ):
         device = resolve_device(p.device)
         files = {
@@ -47,8 +48,7 @@ def main() -> None:
         frames = files[False]
         subsets = None
         if snakemake.input.split:
-            published = pd.read_csv(snakemake.input.split).set_index("track_id")["subset"]
-            subsets = pd.Series(frames.track_ids).map(published).fillna("").to_numpy()
+            subsets = published_subsets(snakemake.input.split, frames.track_ids)
         classes = sorted(p.genres)
         split = clip_split(frames.genres, p.seed, p.n_splits, p.val_fraction, subsets)
         log.info("split on %s: %s", device, {k: len(v) for k, v in split.items()})

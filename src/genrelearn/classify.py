@@ -139,6 +139,46 @@ def fit_and_score(
     return row, confusion_matrix(y[test], pred, labels=np.arange(n_classes))
 
 
+def fit_and_score_held_out(
+    model: Pipeline,
+    train: tuple[np.ndarray, np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_classes: int,
+    repeat: int = 0,
+    fold: int = 0,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """:func:`fit_and_score` on a training set and a test set given apart.
+
+    For features computed per part (e.g. codes learned on a fold's training clips, then computed
+    for its test clips): the two sets are stacked, test clips numbered after the training ones,
+    and scored as the split ``(repeat, fold)`` of the stack.
+
+    Parameters
+    ----------
+    model : Pipeline
+        The classifier (cloned, not fitted in place).
+    train, test : tuple of numpy.ndarray
+        ``(vectors, labels, clips)`` of each set: labels are class indices, clips number the
+        set's own clips from 0.
+    n_classes : int
+        Number of classes (confusion matrix size).
+    repeat, fold : int
+        The split's name in the score row.
+
+    Returns
+    -------
+    row, confusion
+        As for :func:`fit_and_score`.
+    """
+    (X_train, y_train, clips_train), (X_test, y_test, clips_test) = train, test
+    X = np.concatenate([X_train, X_test]).astype(np.float64)
+    y = np.concatenate([y_train, y_test])
+    clips = np.concatenate([clips_train, clips_test + clips_train.max() + 1])
+    n_train = len(X_train)
+    split = Split(repeat, fold, np.arange(n_train), np.arange(n_train, len(X)))
+    return fit_and_score(model, X, y, clips, split, n_classes)
+
+
 def evaluate(
     vectors: np.ndarray,
     labels: Sequence[str],
@@ -248,12 +288,13 @@ def evaluate_predefined(
     candidates = [make_classifier(scaling, {**base, "C": float(c)}) for c in c_values]
     with explain_worker_death(f"the SVM fits for {len(candidates)} values of C"):
         results = Parallel(n_jobs=n_jobs)(
-            delayed(fit_and_score)(model, X, y, clips, (0, i, train, valid), len(classes))
+            delayed(fit_and_score)(model, X, y, clips, Split(0, i, train, valid), len(classes))
             for i, model in enumerate(candidates)
         )
     valid_acc = [row["accuracy"] for row, _ in results]
     best = int(np.argmax(valid_acc))
-    row, confusion = fit_and_score(candidates[best], X, y, clips, (0, 0, train, test), len(classes))
+    split = Split(0, 0, train, test)
+    row, confusion = fit_and_score(candidates[best], X, y, clips, split, len(classes))
     extra = {
         "selected_C": float(c_values[best]),
         "valid_accuracy": {

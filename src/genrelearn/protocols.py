@@ -1,4 +1,14 @@
-"""Evaluation protocols: how pooled vectors are split into training and test sets.
+"""Evaluation protocols: how vectors and clips are split into training, validation and test sets.
+
+Every study splits through this module, so that one concept has one implementation:
+
+* :func:`thesis_splits`, :func:`grouped_splits` and :func:`make_splits` split pooled vectors;
+  :func:`clip_folds` splits clips (one label per clip). All return lists of :class:`Split`.
+* :func:`carve_validation` holds a stratified validation part out of a fold's training clips.
+* :func:`published_subsets` maps a published split file onto clips and
+  :func:`predefined_split` turns those subsets into index arrays.
+
+The protocols:
 
 ``thesis``
     The original protocol (Defferrard 2015): ``n_repeats`` rounds of ``ShuffleSplit(n_splits,
@@ -17,10 +27,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.model_selection import ShuffleSplit, StratifiedGroupKFold
+import pandas as pd
+from sklearn.model_selection import ShuffleSplit, StratifiedGroupKFold, train_test_split
 
 PROTOCOLS = ("thesis", "grouped", "fault-filtered")
 #: Protocols given by a fixed, published split rather than by random splits.
@@ -28,25 +40,73 @@ PREDEFINED = frozenset({"fault-filtered"})
 #: Protocols that fit the scaler (and, later, graphs and dictionaries) on all data.
 TRANSDUCTIVE = frozenset({"thesis"})
 
-Split = tuple[int, int, np.ndarray, np.ndarray]
+
+class Split(NamedTuple):
+    """One split of a protocol: its repetition, its fold, its training and test indices.
+
+    Every split function of this module returns a list of these. It unpacks as the tuple
+    ``(repeat, fold, train, test)``; ``train`` and ``test`` are sorted integer index arrays
+    (of samples, or of clips for :func:`clip_folds`).
+    """
+
+    repeat: int
+    fold: int
+    train: np.ndarray
+    test: np.ndarray
+
+    def to_record(self) -> dict[str, Any]:
+        """The split as JSON-ready ``{"repeat", "fold", "train", "test"}`` (lists of int)."""
+        return {
+            "repeat": int(self.repeat),
+            "fold": int(self.fold),
+            "train": self.train.tolist(),
+            "test": self.test.tolist(),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Split:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            int(record["repeat"]),
+            int(record["fold"]),
+            np.asarray(record["train"], dtype=np.int64),
+            np.asarray(record["test"], dtype=np.int64),
+        )
 
 
 def thesis_splits(
     n_samples: int, n_repeats: int = 20, n_splits: int = 10, test_size: float = 0.1, seed: int = 1
 ) -> list[Split]:
-    """``(repeat, fold, train, test)`` index arrays of repeated ShuffleSplit."""
+    """Repeated ShuffleSplit over ``n_samples`` samples; repetition ``r`` is seeded ``seed + r``."""
     splits = []
     for rep in range(n_repeats):
         cv = ShuffleSplit(n_splits=n_splits, test_size=test_size, random_state=seed + rep)
         for fold, (train, test) in enumerate(cv.split(np.zeros(n_samples))):
-            splits.append((rep, fold, train, test))
+            splits.append(Split(rep, fold, train, test))
     return splits
 
 
 def grouped_splits(
-    labels: np.ndarray, groups: np.ndarray, n_repeats: int = 5, n_splits: int = 10, seed: int = 1
+    labels: np.ndarray,
+    groups: np.ndarray,
+    n_repeats: int = 5,
+    n_splits: int = 10,
+    seed: int = 1,
+    *,
+    config_key: str = "n_splits",
 ) -> list[Split]:
-    """``(repeat, fold, train, test)`` of repeated stratified K-fold grouped by ``groups``.
+    """Repeated stratified K-fold grouped by ``groups``; repetition ``r`` is seeded ``seed + r``.
+
+    Parameters
+    ----------
+    labels, groups : numpy.ndarray
+        Class and group (clip) of every sample.
+    n_repeats, n_splits : int
+        Repetitions, and folds per repetition.
+    seed : int
+        Seed of the first repetition.
+    config_key : str
+        The setting that gives ``n_splits``, named by the error message.
 
     Raises
     ------
@@ -59,15 +119,103 @@ def grouped_splits(
         n_groups = len(np.unique(groups[labels == label]))
         if n_groups < n_splits:
             raise ValueError(
-                f"class {label!r} has {n_groups} clips, fewer than n_splits={n_splits}; "
-                "lower classify.grouped.n_splits or add clips"
+                f"class {label.item()!r} has {n_groups} clips, fewer than n_splits={n_splits}; "
+                f"lower {config_key} or add clips"
             )
     splits = []
     for rep in range(n_repeats):
         cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed + rep)
         for fold, (train, test) in enumerate(cv.split(np.zeros(len(labels)), labels, groups)):
-            splits.append((rep, fold, train, test))
+            splits.append(Split(rep, fold, train, test))
     return splits
+
+
+def clip_folds(
+    labels: np.ndarray, n_repeats: int, n_splits: int, seed: int, *, config_key: str = "n_splits"
+) -> list[Split]:
+    """Repeated stratified K-fold over clips: :func:`grouped_splits` with one sample per clip.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        Class (genre) of every clip.
+    n_repeats, n_splits, seed, config_key
+        As for :func:`grouped_splits`.
+
+    Returns
+    -------
+    list of Split
+        ``train`` and ``test`` are clip indices (positions in ``labels``).
+    """
+    labels = np.asarray(labels)
+    return grouped_splits(
+        labels, np.arange(len(labels)), n_repeats, n_splits, seed, config_key=config_key
+    )
+
+
+def carve_validation(
+    labels: np.ndarray, fraction: float, seed: int, *, config_key: str = "n_splits"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hold out a stratified validation part of a fold's training clips (for early stopping).
+
+    ``round(fraction * len(labels))`` clips are held out, and at least one per class, so that
+    the stratified split exists.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        Class of every training clip.
+    fraction : float
+        Share of the clips held out.
+    seed : int
+        Seed of the draw.
+    config_key : str
+        The setting to lower when the clips are too few, named by the error message (the
+        number of folds: fewer folds leave more training clips).
+
+    Returns
+    -------
+    fit, valid : numpy.ndarray
+        Sorted positions in ``labels`` of the clips to fit on and of the validation clips.
+
+    Raises
+    ------
+    ValueError
+        If fewer than one clip per class would be left to fit on.
+    """
+    labels = np.asarray(labels)
+    n_classes = len(np.unique(labels))
+    n_valid = max(n_classes, int(round(float(fraction) * len(labels))))
+    if len(labels) - n_valid < n_classes:
+        raise ValueError(
+            f"{len(labels)} training clips are too few to hold out {n_valid} for validation "
+            f"and keep one per class to fit on; add clips or lower {config_key}"
+        )
+    fit, valid = train_test_split(
+        np.arange(len(labels)), test_size=n_valid, stratify=labels, random_state=seed
+    )
+    return np.sort(fit), np.sort(valid)
+
+
+def published_subsets(split_csv: str | Path, track_ids: np.ndarray) -> np.ndarray:
+    """Subset of every clip in a published split file (GTZAN's fault-filtered split).
+
+    Parameters
+    ----------
+    split_csv : str or Path
+        A CSV file with columns ``track_id`` and ``subset`` (``train``, ``valid``, ``test``),
+        as the ``gtzan_split`` rule writes it.
+    track_ids : numpy.ndarray
+        The clips, in their order.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``train``, ``valid``, ``test``, or ``""`` for a clip the split leaves out, per clip
+        (the input of :func:`predefined_split`).
+    """
+    published = pd.read_csv(split_csv).set_index("track_id")["subset"]
+    return pd.Series(track_ids).map(published).fillna("").to_numpy()
 
 
 def predefined_split(subsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,8 +248,13 @@ def make_splits(
     groups: np.ndarray,
     settings: Mapping[str, Any],
     seed: int,
+    *,
+    config_key: str = "classify.grouped.n_splits",
 ) -> list[Split]:
-    """Splits of ``protocol`` with its ``settings`` (``n_repeats``, ``n_splits``, ...)."""
+    """Splits of ``protocol`` with its ``settings`` (``n_repeats``, ``n_splits``, ...).
+
+    ``config_key`` names the setting of ``n_splits`` in the error of :func:`grouped_splits`.
+    """
     if protocol == "thesis":
         return thesis_splits(
             len(labels),
@@ -117,6 +270,7 @@ def make_splits(
             n_repeats=int(settings["n_repeats"]),
             n_splits=int(settings["n_splits"]),
             seed=seed,
+            config_key=config_key,
         )
     if protocol in PREDEFINED:
         raise ValueError(f"{protocol} is a predefined split: use predefined_split")

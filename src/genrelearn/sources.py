@@ -13,7 +13,10 @@ The analysis reads the source with :mod:`ast`; nothing is imported. It follows
   imports included, at any depth: module level and inside functions, since a function-level
   import runs whenever that function does;
 * calls ``_try_import("name")`` (the package's idiom for an optional dependency, which returns
-  ``None`` when it is missing) and ``importlib.import_module("name")`` with a literal name.
+  ``None`` when it is missing) and ``importlib.import_module("name")`` with a literal name;
+* ``from package import name`` where the package loads ``name`` on first use (:pep:`562`) and
+  says from which sub-module in a literal ``_LAZY = {"name": "submodule", ...}`` table at the
+  top level of its ``__init__.py`` (:func:`lazy_exports`): that sub-module is followed.
 
 Imports inside ``if TYPE_CHECKING:`` are skipped. An import is *optional* when it is made
 through ``_try_import`` or inside a ``try`` block that catches ``ImportError``.
@@ -171,6 +174,34 @@ def _parse_imports(path: str, _mtime: int, module_name: str) -> tuple[ImportRef,
     return tuple(found)
 
 
+def lazy_exports(path: str | Path) -> dict[str, str]:
+    """The ``_LAZY`` table of a package's ``__init__.py``: exported name -> sub-module name.
+
+    Parameters
+    ----------
+    path : str or Path
+        A source file.
+
+    Returns
+    -------
+    dict
+        Empty for a file without a top-level ``_LAZY = {...}`` of string literals.
+    """
+    path = Path(path)
+    return dict(_lazy_exports(str(path), path.stat().st_mtime_ns))
+
+
+@cache
+def _lazy_exports(path: str, _mtime: int) -> tuple[tuple[str, str], ...]:
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "_LAZY" and node.value is not None:
+            table = ast.literal_eval(node.value)
+            return tuple((str(name), str(sub)) for name, sub in table.items())
+    return ()
+
+
 def module_file(module: str, src: str | Path) -> Path | None:
     """Source file of a dotted module name under the source root ``src``, if there is one.
 
@@ -248,9 +279,12 @@ def script_dependencies(
             top = ref.module.split(".")[0]
             if top == package:
                 add_module(ref.module)
+                lazy = lazy_exports(files[ref.module]) if ref.names else {}
                 for attr in ref.names:
                     if module_file(f"{ref.module}.{attr}", src) is not None:
                         add_module(f"{ref.module}.{attr}")
+                    elif attr in lazy:
+                        add_module(f"{ref.module}.{lazy[attr]}")
             elif top and top not in stdlib:
                 (optional if ref.optional else required).add(top)
     optional -= required

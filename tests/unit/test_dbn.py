@@ -67,7 +67,7 @@ def test_dbn_shapes_seed_and_finetuning_beats_chance():
         finetune_lr=0.1,
         batch_size=32,
         device="cpu",
-        seed=3,
+        random_state=3,
     )
     dbn = DBN(**kw).fit(X)
     outs = dbn.layer_outputs(X)
@@ -76,7 +76,9 @@ def test_dbn_shapes_seed_and_finetuning_beats_chance():
     assert dbn.transform(X, layers=[2]).shape == (450, 8)
     assert set(dbn.pretrain_history_["layer"]) == {1, 2, 3}
     np.testing.assert_array_equal(DBN(**kw).fit(X).transform(X), dbn.transform(X))
-    assert not np.array_equal(DBN(**{**kw, "seed": 4}).fit(X).transform(X), dbn.transform(X))
+    assert not np.array_equal(
+        DBN(**{**kw, "random_state": 4}).fit(X).transform(X), dbn.transform(X)
+    )
     val = np.arange(len(X)) % 5 == 0
     dbn.fine_tune(X[~val], y[~val], X[val], y[val])
     acc = np.mean(dbn.predict_proba(X[val]).argmax(1) == y[val])
@@ -156,7 +158,7 @@ def test_models_run_on_gpu():
 
 
 def test_validation_clips_are_carved_per_genre_from_training_clips():
-    from genrelearn.models.study import carve_validation, clip_folds
+    from genrelearn.protocols import carve_validation, clip_folds
 
     genres = np.repeat(["a", "b", "c"], 6)
     folds = clip_folds(genres, 1, 3, seed=1)

@@ -48,10 +48,10 @@ ESTIMATORS = [
     StructuredAutoEncoder(
         n_atoms=1, rtol=1e-10, n_inner=100, n_outer=100, device="cpu", dtype="float64", n_jobs=1
     ),
-    DBN(hidden=(4, 3), pretrain_epochs=1, batch_size=16, device="cpu", n_threads=1),
+    DBN(hidden=(4, 3), pretrain_epochs=1, batch_size=16, device="cpu", n_jobs=1),
     ConvRBM(n_filters=2, kernel=(1, 1), epochs=1, batch_size=16, device="cpu", n_threads=1),
     ConvVAE(latent=2, channels=(2,), epochs=1, batch_size=16, device="cpu", n_threads=1),
-    RandomCNN("sample_level", budget=7, batch_size=1, device="cpu", n_threads=1),
+    RandomCNN("sample_level", budget=7, batch_size=1, device="cpu", n_jobs=1),
     ELMClassifier(n_hidden=20),
 ]
 
@@ -209,7 +209,7 @@ def test_patch_models_reject_bad_patches(model):
 
 def test_spectrogram_random_cnn_rejects_bad_clips():
     clips = np.random.default_rng(0).normal(size=(3, 16, 8)).astype(np.float32)
-    model = RandomCNN("vgg", budget=10, device="cpu", n_threads=1)
+    model = RandomCNN("vgg", budget=10, device="cpu", n_jobs=1)
     with pytest.raises(NotFittedError):
         model.transform(clips)
     broken = clips.copy()

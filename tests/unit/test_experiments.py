@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from genrelearn.experiments import (
+from genrelearn.features.store import FrameSet
+from genrelearn.io import write_json
+from genrelearn.protocols import clip_folds
+from genrelearn.sae.evaluation import join_parts, load_part, part_frames, sae_frames, split_parts
+from genrelearn.sae.points import (
     make_point,
     parse_point_name,
     point_name,
@@ -9,8 +13,6 @@ from genrelearn.experiments import (
     sweep_points,
     thesis_table_points,
 )
-from genrelearn.features.store import FrameSet
-from genrelearn.learned import clip_folds, join_parts, part_frames, sae_frames, split_parts
 
 BASE = {
     "noise": 0.0,
@@ -80,9 +82,9 @@ def test_sae_frames_take_genres_and_frames_per_stream():
 
 def test_fold_parts_scale_on_training_clips_only():
     fs = frames()
-    folds = clip_folds(fs, n_repeats=1, n_splits=2, seed=1)
+    folds = clip_folds(fs.genres, n_repeats=1, n_splits=2, seed=1)
     assert len(folds) == 2
-    fold = folds[0]
+    fold = folds[0].to_record()
     assert not set(fold["train"]) & set(fold["test"])
     fit, test = part_frames(fs, noise=0.0, noise_seed=1, train=fold["train"])
     assert fit.n_clips == len(fold["train"]) and test.n_clips == len(fold["test"])
@@ -105,3 +107,18 @@ def test_noise_is_seeded():
     c, _ = part_frames(fs, noise=0.1, noise_seed=4)
     np.testing.assert_array_equal(a.frames, b.frames)
     assert not np.array_equal(a.frames, c.frames)
+
+
+def test_load_part_reads_the_fold_from_the_splits_file(tmp_path):
+    fs = frames()
+    folds = clip_folds(fs.genres, n_repeats=1, n_splits=2, seed=1)
+    path = tmp_path / "splits.json"
+    write_json(path, [fold.to_record() for fold in folds])
+    fit, test = load_part(fs, [0, 1], path, noise=0.1, noise_seed=3)
+    expected_fit, expected_test = part_frames(fs, 0.1, 3, train=folds[1].train)
+    np.testing.assert_array_equal(fit.frames, expected_fit.frames)
+    np.testing.assert_array_equal(test.frames, expected_test.frames)
+    whole, none = load_part(fs, None, None, noise=0.1, noise_seed=3)
+    assert none is None and whole.n_clips == fs.n_clips
+    with pytest.raises(ValueError, match=r"fold \[1, 0\] is not in the splits file"):
+        load_part(fs, [1, 0], path, noise=0.1, noise_seed=3)

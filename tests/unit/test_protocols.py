@@ -1,8 +1,25 @@
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
-from genrelearn.classify import evaluate, per_class_report
-from genrelearn.protocols import grouped_splits, make_splits, thesis_splits
+from genrelearn.classify import (
+    evaluate,
+    fit_and_score,
+    fit_and_score_held_out,
+    make_classifier,
+    per_class_report,
+)
+from genrelearn.protocols import (
+    Split,
+    carve_validation,
+    clip_folds,
+    grouped_splits,
+    make_splits,
+    published_subsets,
+    thesis_splits,
+)
 
 
 def toy(n_clips_per_class=12, n_classes=3, per_clip=12, seed=0):
@@ -54,6 +71,100 @@ def test_grouped_refuses_more_folds_than_clips():
     _, labels, clips = toy(n_clips_per_class=3)
     with pytest.raises(ValueError, match="n_splits"):
         grouped_splits(labels, clips, n_splits=4)
+    with pytest.raises(ValueError, match="lower classify.grouped.n_splits"):
+        make_splits("grouped", labels, clips, {"n_repeats": 1, "n_splits": 4}, seed=1)
+
+
+def clip_genres(counts=(7, 5, 9), seed=0):
+    genres = np.repeat([f"g{i}" for i in range(len(counts))], counts)
+    return np.random.default_rng(seed).permutation(genres)
+
+
+def test_clip_folds_are_stratified_disjoint_and_cover_every_clip_once_per_repeat():
+    genres = clip_genres()
+    folds = clip_folds(genres, n_repeats=2, n_splits=3, seed=4)
+    assert [(f.repeat, f.fold) for f in folds] == [(r, f) for r in range(2) for f in range(3)]
+    for split in folds:
+        assert isinstance(split, Split)
+        assert not set(split.train) & set(split.test)
+        assert len(split.train) + len(split.test) == len(genres)
+        assert (np.diff(split.train) > 0).all() and (np.diff(split.test) > 0).all()
+        # stratified: each genre's test share is within one clip of its share over all clips
+        for genre, count in zip(*np.unique(genres, return_counts=True), strict=True):
+            assert abs((genres[split.test] == genre).sum() - count / 3) < 1
+    for rep in range(2):
+        tested = np.concatenate([f.test for f in folds if f.repeat == rep])
+        assert sorted(tested) == list(range(len(genres)))
+
+
+def test_clip_folds_are_determined_by_the_seed_and_round_trip_through_json():
+    genres = clip_genres()
+    a, b = clip_folds(genres, 2, 3, seed=4), clip_folds(genres, 2, 3, seed=4)
+    assert all(np.array_equal(x.test, y.test) for x, y in zip(a, b, strict=True))
+    c = clip_folds(genres, 2, 3, seed=5)
+    assert any(not np.array_equal(x.test, y.test) for x, y in zip(a, c, strict=True))
+    records = json.loads(json.dumps([f.to_record() for f in a]))
+    assert records[0].keys() == {"repeat", "fold", "train", "test"}
+    back = [Split.from_record(r) for r in records]
+    for x, y in zip(a, back, strict=True):
+        assert (x.repeat, x.fold) == (y.repeat, y.fold)
+        assert np.array_equal(x.train, y.train) and np.array_equal(x.test, y.test)
+
+
+def test_clip_folds_name_the_callers_setting_when_a_genre_has_too_few_clips():
+    with pytest.raises(ValueError, match=r"class 'g1' has 2 clips.*lower deep\.folds\.n_splits"):
+        clip_folds(clip_genres((4, 2)), 1, 3, seed=1, config_key="deep.folds.n_splits")
+
+
+def test_carve_validation_is_stratified_disjoint_and_keeps_a_clip_per_genre():
+    genres = clip_genres((8, 4, 12))
+    fit, valid = carve_validation(genres, 0.25, seed=3)
+    assert len(valid) == round(0.25 * len(genres)) == 6
+    assert sorted(np.concatenate([fit, valid])) == list(range(len(genres)))
+    assert (np.diff(fit) > 0).all() and (np.diff(valid) > 0).all()
+    assert {g: (genres[valid] == g).sum() for g in ("g0", "g1", "g2")} == {
+        "g0": 2,
+        "g1": 1,
+        "g2": 3,
+    }
+    again = carve_validation(genres, 0.25, seed=3)
+    assert np.array_equal(again[1], valid)
+    # a tiny share still holds out one clip per genre
+    _, few = carve_validation(genres, 0.01, seed=3)
+    assert sorted(genres[few]) == ["g0", "g1", "g2"]
+
+
+def test_carve_validation_names_the_callers_setting_when_clips_are_too_few():
+    with pytest.raises(ValueError, match=r"3 training clips are too few.*supervised\.n_splits"):
+        carve_validation(np.array(["a", "b", "a"]), 0.2, seed=0, config_key="supervised.n_splits")
+
+
+def test_published_subsets_map_the_split_file_onto_clips(tmp_path):
+    path = tmp_path / "split.csv"
+    pd.DataFrame(
+        {"track_id": ["a.1", "a.2", "b.1", "z.9"], "subset": ["train", "valid", "test", "test"]}
+    ).to_csv(path, index=False)
+    subsets = published_subsets(path, np.array(["b.1", "a.1", "c.3", "a.2"]))
+    assert subsets.tolist() == ["test", "train", "", "valid"]  # c.3 is left out, z.9 unused
+
+
+def test_held_out_scoring_is_fit_and_score_on_the_stacked_sets():
+    rng = np.random.default_rng(0)
+    clips_train, clips_test = np.repeat(np.arange(6), 3), np.repeat(np.arange(4), 2)
+    y_train, y_test = np.arange(6)[clips_train] % 2, np.array([0, 1, 1, 0])[clips_test]
+    X_train = rng.normal(size=(18, 3)) + y_train[:, None]
+    X_test = rng.normal(size=(8, 3)) + y_test[:, None]
+    model = make_classifier("minmax")
+    row, confusion = fit_and_score_held_out(
+        model, (X_train, y_train, clips_train), (X_test, y_test, clips_test), 2, repeat=1, fold=2
+    )
+    X = np.concatenate([X_train, X_test])
+    y = np.concatenate([y_train, y_test])
+    clips = np.concatenate([clips_train, clips_test + 6])
+    split = Split(1, 2, np.arange(18), np.arange(18, 26))
+    expected, expected_confusion = fit_and_score(model, X, y, clips, split, 2)
+    assert row == expected and row["n_test"] == 8
+    assert np.array_equal(confusion, expected_confusion)
 
 
 def test_evaluate_separable_and_leak_visible():

@@ -31,10 +31,12 @@ def _input(arch):
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_same_seed_same_features_other_seed_other_features(arch):
     X = _input(arch)
-    a = RandomCNN(arch, budget=56, seed=3, device="cpu").fit(X).transform(X)
-    b = RandomCNN(arch, budget=56, seed=3, device="cpu").fit(X).transform(X)
-    c = RandomCNN(arch, budget=56, seed=4, device="cpu").fit(X).transform(X)
-    batched = RandomCNN(arch, budget=56, seed=3, device="cpu", batch_size=2).fit(X).transform(X)
+    a = RandomCNN(arch, budget=56, random_state=3, device="cpu").fit(X).transform(X)
+    b = RandomCNN(arch, budget=56, random_state=3, device="cpu").fit(X).transform(X)
+    c = RandomCNN(arch, budget=56, random_state=4, device="cpu").fit(X).transform(X)
+    batched = (
+        RandomCNN(arch, budget=56, random_state=3, device="cpu", batch_size=2).fit(X).transform(X)
+    )
     np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(batched, a, rtol=1e-4, atol=1e-6)  # batching: rounding only
     assert not np.allclose(a, c)
@@ -103,8 +105,8 @@ def test_gpu_features_match_cpu_features(monkeypatch):
     monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", False)
     for arch in ("vgg", "frame_level"):
         X = _input(arch)
-        cpu = RandomCNN(arch, budget=56, seed=1, device="cpu").fit(X).transform(X)
-        gpu = RandomCNN(arch, budget=56, seed=1, device="cuda").fit(X).transform(X)
+        cpu = RandomCNN(arch, budget=56, random_state=1, device="cpu").fit(X).transform(X)
+        gpu = RandomCNN(arch, budget=56, random_state=1, device="cuda").fit(X).transform(X)
         np.testing.assert_allclose(gpu, cpu, rtol=1e-3, atol=1e-4)
 
 

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +93,39 @@ def test_real_scripts_do_not_reach_the_solver_unless_they_fit():
         deps = script_dependencies(REPO / "scripts" / f"{script}.py", src)
         assert solver not in deps.modules, script
         assert "torch" not in deps.required, script
+
+
+def test_lazy_package_names_lead_to_their_sub_module_only_when_asked_for(tmp_path):
+    """A package that loads names on first use (PEP 562) names their sub-modules in ``_LAZY``."""
+    src = tmp_path / "src"
+    write(
+        src / "pkg" / "__init__.py",
+        '_LAZY = {"Model": "heavy"}\n\ndef __getattr__(name):\n    import importlib\n'
+        "    return getattr(importlib.import_module(f'pkg.{_LAZY[name]}'), name)\n",
+    )
+    write(src / "pkg" / "heavy.py", "import torch\n\nclass Model:\n    pass\n")
+    write(src / "pkg" / "light.py", "import numpy\n")
+    asks = write(tmp_path / "asks.py", "from pkg import Model\n")
+    other = write(tmp_path / "other.py", "from pkg.light import numpy\nfrom pkg import light\n")
+    deps = script_dependencies(asks, src, package="pkg")
+    assert {p.name for p in deps.modules} == {"__init__.py", "heavy.py"}
+    assert deps.required == {"torch"}
+    deps = script_dependencies(other, src, package="pkg")
+    assert {p.name for p in deps.modules} == {"__init__.py", "light.py"}
+    assert deps.required == {"numpy"}
+
+
+def test_the_auto_encoder_package_loads_its_names_lazily_without_torch_until_asked():
+    """The workflow reads genrelearn.sae.points at DAG time: that must not import PyTorch."""
+    code = (
+        "import sys, genrelearn.sae as sae, genrelearn.sae.points, genrelearn.sae.evaluation\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "from genrelearn.sae import _LAZY, fista\n"
+        "assert 'torch' in sys.modules\n"
+        "assert callable(fista) and fista.__module__ == 'genrelearn.sae.fista'\n"
+        "for name, sub in _LAZY.items():\n"
+        "    assert getattr(sae, name) is getattr(sys.modules[f'genrelearn.sae.{sub}'], name)\n"
+        "assert set(sae.__all__) == set(_LAZY)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

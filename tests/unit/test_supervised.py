@@ -1,4 +1,4 @@
-"""Supervised CNN/LSTM: features, data loading, models, metrics, training."""
+"""The supervised CNN/LSTM study: features, data loading, models, metrics, training."""
 
 from __future__ import annotations
 

@@ -238,7 +238,7 @@ GTZAN_MACROS = {
         "FfCCqtAll": "10",
         "FfCGrid": "0.1, 1 and 10",
     },
-    # issue 7: GTZAN has no affect labels
+    # the CNN/LSTM study: GTZAN has no affect labels
     "macros_supervised.tex": {
         "SupAffectAvailable": "0",
         "SupAffectNote": "This dataset has no per-clip affect labels.",
@@ -290,4 +290,4 @@ def test_paper_describes_gtzan_when_it_is_the_dataset(tiny_run, tmp_path):
         assert "This study runs on GTZAN" in text and "jazz.00054" in text
         assert "fault-filtered" in text and "442 to training" in text
         assert "synthetic genre dataset" not in text
-        assert "no per-clip affect labels" in text  # issue 7
+        assert "no per-clip affect labels" in text  # the CNN/LSTM study

@@ -82,7 +82,7 @@ def test_figure_style_option_redraws_only_its_figure(tiny_run):
     assert planned_jobs(tiny_run, overlay) == {
         job("plot_spectrograms", feature="cqt"),
         job("plot_spectrograms", feature="mel"),
-        job("export_supervised_features"),  # issue 7: mel/chroma figure
+        job("export_supervised_features"),  # the CNN/LSTM study: mel/chroma figure
         *PAPER_JOBS,
     }
 
@@ -146,10 +146,10 @@ def test_library_edit_reruns_exactly_the_rules_that_import_it(tiny_run, tmp_path
         *{job("plot_sae", figure=f) for f in ("convergence", "atoms", "sweeps", "codes")},
         job("export_sae"),  # its tables use the sweep summaries' helpers in sae_report
         job("export_random_cnn"),  # its figure
-        # DBN / ConvRBM / VAE (issue 6)
+        # the deep generative study (DBN, ConvRBM, VAE)
         *{job("plot_deep_generative", figure=f) for f in ("curves", "tsne")},
-        job("export_supervised_features"),  # issue 7
-        job("export_supervised"),  # issue 7
+        job("export_supervised_features"),  # the CNN/LSTM study
+        job("export_supervised"),  # the CNN/LSTM study
         *PAPER_JOBS,
     }
 
@@ -351,14 +351,14 @@ def test_report_has_every_figure_and_table_by_stage(tiny_run):
         ),
         "Paper": ["paper.pdf"],
         "Random CNNs": ["fig_random_cnn.pdf", "table_random_cnn.tex"],
-        # DBN / ConvRBM / VAE (issue 6)
+        # the deep generative study (DBN, ConvRBM, VAE)
         "Deep generative models": [
             "fig_deep_curves.pdf",
             "fig_deep_tsne.pdf",
             "table_convrbm.tex",
             "table_dbn_layers.tex",
         ],
-        # issue 7
+        # the CNN/LSTM study
         "Supervised": sorted(
             [f"fig_supervised_{f}.pdf" for f in ("confusion", "curves", "spectrograms")]
             + [f"table_supervised_{t}.tex" for t in ("affect", "classify", "shapes")]

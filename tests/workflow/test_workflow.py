@@ -29,7 +29,8 @@ def test_tiny_run_builds_the_paper(tiny_run):
 
 
 def test_deep_generative_tables_and_figures_hold_numbers(tiny_run):
-    """DBN / ConvRBM / VAE (issue 6): tables, macros and figures exist, with measured numbers."""
+    """The deep generative study (DBN, ConvRBM, VAE): its tables, macros and figures exist, with
+    measured numbers."""
     import re
 
     gen = dataset_dir(tiny_run) / "paper" / "generated"
@@ -67,7 +68,7 @@ def _write_overlay(workdir, name, content):
 
 def sae_study(cfg):
     """Point names of the tiny study, as the workflow derives them."""
-    from genrelearn.experiments import (
+    from genrelearn.sae.points import (
         base_params,
         study_points,
         sweep_points,
@@ -103,7 +104,7 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
         ("export_sae", frozenset()),
         ("plot_confusion", frozenset()),
         ("plot_sae", frozenset({"figure=sweeps"})),
-        # DBN / ConvRBM / VAE (issue 6): the DBN study by layer uses the same SVM
+        # the deep generative study (DBN, ConvRBM, VAE): the DBN study by layer uses the same SVM
         ("deep_dbn_layers", frozenset()),
         ("export_deep_generative", frozenset()),
         ("plot_deep_generative", frozenset({"figure=curves"})),  # its fine-tuning curves
@@ -121,13 +122,13 @@ def test_figure_style_edit_redraws_figures_only(tiny_run):
         ("plot_spectrograms", frozenset({"feature=mel"})),
         ("plot_confusion", frozenset()),
         ("export_random_cnn", frozenset()),  # its figure
-        ("export_supervised_features", frozenset()),  # issue 7
-        ("export_supervised", frozenset()),  # issue 7
+        ("export_supervised_features", frozenset()),  # the CNN/LSTM study
+        ("export_supervised", frozenset()),  # the CNN/LSTM study
         *{
             ("plot_sae", frozenset({f"figure={f}"}))
             for f in ("convergence", "atoms", "sweeps", "codes")
         },
-        # DBN / ConvRBM / VAE (issue 6)
+        # the deep generative study (DBN, ConvRBM, VAE)
         *{("plot_deep_generative", frozenset({f"figure={f}"})) for f in ("curves", "tsne")},
         ("paper", frozenset()),
         ("all", frozenset()),

@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from genrelearn.models.elm import ELMClassifier
-from genrelearn.protocols import grouped_splits, predefined_split
+from genrelearn.protocols import clip_folds, predefined_split
 
 BACKENDS = ("svm", "elm")
 SCALINGS = ("none", "standard")
@@ -117,10 +117,13 @@ def backend_splits(
         ]
     if protocol != "grouped":
         raise ValueError(f"back-ends support grouped and fault-filtered, not {protocol!r}")
-    clips = np.arange(len(labels))
     out = []
-    splits = grouped_splits(
-        labels, clips, int(settings["n_repeats"]), int(settings["n_splits"]), seed
+    splits = clip_folds(
+        labels,
+        int(settings["n_repeats"]),
+        int(settings["n_splits"]),
+        seed,
+        config_key="deep.backends.grouped.n_splits",
     )
     for rep, fold, train, test in splits:
         inner = StratifiedShuffleSplit(

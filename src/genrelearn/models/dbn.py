@@ -45,10 +45,10 @@ class DBN(TransformerMixin, BaseEstimator):
         Frames per update.
     device : str
         ``auto``, ``cpu`` or ``cuda``.
-    seed : int
+    random_state : int
         Seed of the weights, the shuffling and the sampling.
-    n_threads : int, optional
-        PyTorch CPU threads.
+    n_jobs : int, optional
+        PyTorch CPU threads (``None``: PyTorch's current setting).
     progress : bool
         tqdm bars on stderr.
 
@@ -87,8 +87,8 @@ class DBN(TransformerMixin, BaseEstimator):
         patience: int = 3,
         batch_size: int = 256,
         device: str = "auto",
-        seed: int = 1,
-        n_threads: int | None = None,
+        random_state: int = 1,
+        n_jobs: int | None = None,
         progress: bool = False,
     ) -> None:
         self.hidden = hidden
@@ -101,8 +101,8 @@ class DBN(TransformerMixin, BaseEstimator):
         self.patience = patience
         self.batch_size = batch_size
         self.device = device
-        self.seed = seed
-        self.n_threads = n_threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
         self.progress = progress
 
     # -- unsupervised pretraining ---------------------------------------------------------------
@@ -116,11 +116,11 @@ class DBN(TransformerMixin, BaseEstimator):
         self.device_ = str(device)
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0) + 1e-6
-        gen = seed_everything(self.seed)
+        gen = seed_everything(self.random_state)
         data = torch.from_numpy(self._standardise(X))
         self.rbms_: list[RBM] = []
         histories = []
-        with torch_threads(self.n_threads):
+        with torch_threads(self.n_jobs):
             for i, n_hidden in enumerate(self.hidden):
                 visible = "gaussian" if i == 0 else "bernoulli"
                 rbm = RBM(data.shape[1], int(n_hidden), visible, generator=gen).to(device)
@@ -161,7 +161,7 @@ class DBN(TransformerMixin, BaseEstimator):
         X_val = self._frames(X_val)
         device = torch.device(self.device_)
         n_classes = int(max(y.max(), y_val.max())) + 1
-        gen = seed_everything(self.seed + 1)
+        gen = seed_everything(self.random_state + 1)
         layers: list[nn.Module] = []
         for rbm in self.rbms_:
             lin = nn.Linear(rbm.W.shape[0], rbm.W.shape[1])
@@ -186,7 +186,7 @@ class DBN(TransformerMixin, BaseEstimator):
             return F.cross_entropy(model(batch[0]), batch[1])
 
         opt = torch.optim.SGD(net.parameters(), lr=self.finetune_lr, momentum=self.momentum)
-        with torch_threads(self.n_threads):
+        with torch_threads(self.n_jobs):
             result = train_epochs(
                 net,
                 loss_fn,
@@ -212,7 +212,7 @@ class DBN(TransformerMixin, BaseEstimator):
         self._check_fitted()
         data = torch.from_numpy(self._standardise(self._frames(X)))
         outs = []
-        with torch_threads(self.n_threads):
+        with torch_threads(self.n_jobs):
             if self.network_ is None:
                 for rbm in self.rbms_:
                     data = self._apply(rbm.hidden_prob, data)
@@ -241,7 +241,7 @@ class DBN(TransformerMixin, BaseEstimator):
         """Class posteriors of every frame from the fine-tuned network (after :meth:`fine_tune`)."""
         self._check_fitted()
         data = torch.from_numpy(self._standardise(self._frames(X)))
-        with torch_threads(self.n_threads):
+        with torch_threads(self.n_jobs):
             logits = self._apply(self.network_, data)
         return torch.softmax(logits, dim=1).numpy()
 

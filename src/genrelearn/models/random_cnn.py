@@ -245,7 +245,7 @@ class RandomCNN(TransformerMixin, BaseEstimator):
         One of :data:`ARCHITECTURES`.
     budget : int
         Target feature dimension (3585 in the study); see :func:`output_dim`.
-    seed : int
+    random_state : int
         Seed of the random weights.
     batch_size : int
         Clips per forward pass.
@@ -253,8 +253,8 @@ class RandomCNN(TransformerMixin, BaseEstimator):
         ``auto``, ``cpu`` or ``cuda`` (:func:`~genrelearn.models.torch_setup.resolve_device`).
     frame_level_quirk : bool
         Reproduce the study's collapse of the frame-level back-end maps (see the module notes).
-    n_threads : int, optional
-        Torch CPU threads during ``transform``.
+    n_jobs : int, optional
+        Torch CPU threads during ``transform`` (``None``: PyTorch's current setting).
 
     Attributes
     ----------
@@ -278,19 +278,19 @@ class RandomCNN(TransformerMixin, BaseEstimator):
         self,
         architecture: str = "vgg",
         budget: int = 160,
-        seed: int = 0,
+        random_state: int = 0,
         batch_size: int = 16,
         device: str = "auto",
         frame_level_quirk: bool = False,
-        n_threads: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.architecture = architecture
         self.budget = budget
-        self.seed = seed
+        self.random_state = random_state
         self.batch_size = batch_size
         self.device = device
         self.frame_level_quirk = frame_level_quirk
-        self.n_threads = n_threads
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self) -> Tags:
         """scikit-learn tags: float32 in and out."""
@@ -325,7 +325,7 @@ class RandomCNN(TransformerMixin, BaseEstimator):
         X = self._check_input(X, reset=True)
         n_mels = int(X.shape[2]) if X.ndim == 3 else 96
         model = build_model(self.architecture, self.budget, n_mels, self.frame_level_quirk)
-        self.model_ = randomize(model, self.seed).eval()
+        self.model_ = randomize(model, self.random_state).eval()
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         self.n_features_out_ = output_dim(self.architecture, self.budget, self.frame_level_quirk)
         return self
@@ -339,7 +339,7 @@ class RandomCNN(TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         model = self.model_.to(device)
         out = []
-        with torch_threads(self.n_threads), torch.no_grad():
+        with torch_threads(self.n_jobs), torch.no_grad():
             for start in range(0, len(X), int(self.batch_size)):
                 batch = torch.from_numpy(X[start : start + int(self.batch_size)]).to(device)
                 maps = model(batch)

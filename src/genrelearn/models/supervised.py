@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader
 
 from genrelearn.features.sets import FEATURE_SETS
@@ -27,9 +26,12 @@ from genrelearn.models.heads import SequenceModel
 from genrelearn.models.metrics import classification_metrics
 from genrelearn.models.sequences import ClipSequences, feature_stats, pad_collate
 from genrelearn.models.training import LossFn, TrainingResult, to_device, train_epochs
-from genrelearn.protocols import grouped_splits
+from genrelearn.protocols import carve_validation, clip_folds, predefined_split
 
 _log = logging.getLogger(__name__)
+
+#: The setting of the folds' count, named by the errors of too few clips.
+N_SPLITS_KEY = "supervised.n_splits"
 
 #: Suffix of the beat-synchronous feature sets.
 BEAT = "_beat"
@@ -61,33 +63,19 @@ def clip_split(
     """Train, validation and test clip indices.
 
     Without ``subsets``: the test clips are the first fold of a stratified ``n_splits``-fold
-    split grouped by clip (:func:`genrelearn.protocols.grouped_splits`), and ``val_fraction`` of
-    the remaining clips, stratified, are held out for early stopping. With ``subsets`` (a
-    published split: ``train``/``valid``/``test`` per clip, anything else left out) it is used
-    as given.
+    split of the clips (:func:`genrelearn.protocols.clip_folds`), and ``val_fraction`` of the
+    remaining clips, stratified, are held out for early stopping
+    (:func:`genrelearn.protocols.carve_validation`). With ``subsets`` (a published split:
+    ``train``/``valid``/``test`` per clip, anything else left out) it is used as given
+    (:func:`genrelearn.protocols.predefined_split`).
     """
-    labels = np.asarray(labels)
     if subsets is not None:
-        subsets = np.asarray(subsets)
-        parts = {name: np.flatnonzero(subsets == name) for name in ("train", "valid", "test")}
-        empty = [name for name, idx in parts.items() if len(idx) == 0]
-        if empty:
-            raise ValueError(f"the published split has no {empty} clips")
-        return parts
-    _, _, train, test = grouped_splits(
-        labels, np.arange(len(labels)), n_repeats=1, n_splits=n_splits, seed=seed
-    )[0]
-    # at least one validation clip per class, so that the stratified split exists
-    n_valid = max(round(val_fraction * len(train)), len(np.unique(labels)))
-    if n_valid >= len(train):
-        raise ValueError(
-            f"{len(train)} training clips are too few to hold out {n_valid} for validation; "
-            "add clips or lower supervised.n_splits"
-        )
-    fit, valid = train_test_split(
-        train, test_size=n_valid, stratify=labels[train], random_state=seed
+        return dict(zip(("train", "valid", "test"), predefined_split(subsets), strict=True))
+    _, _, train, test = clip_folds(labels, 1, n_splits, seed, config_key=N_SPLITS_KEY)[0]
+    fit, valid = carve_validation(
+        np.asarray(labels)[train], val_fraction, seed, config_key=N_SPLITS_KEY
     )
-    return {"train": np.sort(fit), "valid": np.sort(valid), "test": np.sort(test)}
+    return {"train": train[fit], "valid": train[valid], "test": test}
 
 
 def make_datasets(

@@ -1,10 +1,9 @@
 """The auto-encoder of one experiment point: build it from the point's parameters, recode.
 
-These helpers used to live in :mod:`genrelearn.learned`, behind function-level imports. They
-are here so that the steps of the study that never fit a dictionary (frames, folds, kNN graph,
-CQT baseline, classification) import neither this sub-package nor PyTorch: the workflow
-declares the modules a rule's script imports as its inputs (:mod:`genrelearn.sources`), and
-an edit of the solver must rerun the fits, not the kNN search.
+They are apart from :mod:`genrelearn.sae.evaluation` so that the steps of the study that never
+fit a dictionary (frames, folds, kNN graph, CQT baseline, classification) import neither the
+solvers nor PyTorch: the workflow declares the modules a rule's script imports as its inputs
+(:mod:`genrelearn.sources`), and an edit of the solver must rerun the fits, not the kNN search.
 """
 
 from __future__ import annotations

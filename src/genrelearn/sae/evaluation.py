@@ -1,4 +1,4 @@
-"""Learned features of the structured auto-encoder study, under both protocols.
+"""Evaluation of the structured auto-encoder study: frames, fold parts, pooled codes, scores.
 
 The thesis protocol is transductive: frames are min-max scaled over the whole subset, the kNN
 graph and the dictionary are learned on all frames, and the codes learned jointly are pooled and
@@ -7,25 +7,26 @@ clips of each fold only and codes the test clips with the learned dictionary (``
 so that nothing about a test clip is seen before it is scored.
 
 Every function here is a plain step on arrays or :class:`~genrelearn.features.FrameSet`; the
-Snakemake rules only read, call and write.
+Snakemake rules only read, call and write. The clip folds are
+:func:`genrelearn.protocols.clip_folds`, written as :meth:`~genrelearn.protocols.Split.to_record`
+records. Nothing here imports PyTorch (see :mod:`genrelearn.sae.study`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from genrelearn.classify import Evaluation, fit_and_score, make_classifier
+from genrelearn.classify import Evaluation, fit_and_score_held_out, make_classifier
 from genrelearn.features.store import FrameSet
 from genrelearn.graph import add_noise, minmax_scale
+from genrelearn.io import read_json
 from genrelearn.pooling import PooledSet, pool_frameset
-from genrelearn.protocols import grouped_splits
-
-#: Solver settings shared by every point (not part of a point's name).
-SOLVER_KEYS = ("n_inner", "n_outer", "step", "device", "seed")
+from genrelearn.protocols import Split
 
 
 def sae_frames(frames: FrameSet, genres: Sequence[str], max_frames: int | None) -> FrameSet:
@@ -37,17 +38,6 @@ def sae_frames(frames: FrameSet, genres: Sequence[str], max_frames: int | None) 
     subset = frames.select(genres)
     streams = 2 if frames.meta.get("params", {}).get("stream_offset", 512) else 1
     return subset.head(None if max_frames is None else streams * max_frames)
-
-
-def clip_folds(frames: FrameSet, n_repeats: int, n_splits: int, seed: int) -> list[dict[str, Any]]:
-    """Stratified folds over the clips: ``[{repeat, fold, train, test}, ...]`` (clip indices)."""
-    clips = np.arange(frames.n_clips)
-    return [
-        {"repeat": rep, "fold": fold, "train": train.tolist(), "test": test.tolist()}
-        for rep, fold, train, test in grouped_splits(
-            frames.genres, clips, n_repeats, n_splits, seed
-        )
-    ]
 
 
 def part_frames(
@@ -90,7 +80,7 @@ def classifier_scaling(model: str) -> str:
 
 
 def evaluate_folds(
-    folds: Sequence[tuple[dict[str, Any], PooledSet, PooledSet]],
+    folds: Sequence[tuple[tuple[int, int], PooledSet, PooledSet]],
     scaling: str,
     svm: Mapping[str, Any],
 ) -> Evaluation:
@@ -98,9 +88,8 @@ def evaluate_folds(
 
     Parameters
     ----------
-    folds : sequence of (fold, train, test)
-        ``fold`` has ``repeat`` and ``fold``; ``train``/``test`` are the pooled vectors of the
-        fold's training and test clips.
+    folds : sequence of ((repeat, fold), train, test)
+        ``train``/``test`` are the pooled vectors of the fold's training and test clips.
     scaling : str
         ``minmax`` (fitted on the training vectors) or ``none``.
     svm : mapping
@@ -109,13 +98,15 @@ def evaluate_folds(
     classes = sorted(set(folds[0][1].genres) | set(folds[0][2].genres))
     model = make_classifier(scaling, svm)
     rows, confusions = [], []
-    for fold, train, test in folds:
-        X = np.concatenate([train.vectors, test.vectors]).astype(np.float64)
-        y = np.searchsorted(classes, np.concatenate([train.labels, test.labels]))
-        clips = np.concatenate([train.clip, test.clip + train.clip.max() + 1])
-        n_train = len(train.vectors)
-        split = (fold["repeat"], fold["fold"], np.arange(n_train), np.arange(n_train, len(X)))
-        row, confusion = fit_and_score(model, X, y, clips, split, len(classes))
+    for (repeat, fold), train, test in folds:
+        row, confusion = fit_and_score_held_out(
+            model,
+            (train.vectors, np.searchsorted(classes, train.labels), train.clip),
+            (test.vectors, np.searchsorted(classes, test.labels), test.clip),
+            len(classes),
+            repeat,
+            fold,
+        )
         rows.append(row)
         confusions.append(confusion)
     return Evaluation(pd.DataFrame(rows), np.sum(confusions, axis=0).astype(np.int64), classes)
@@ -124,17 +115,36 @@ def evaluate_folds(
 def load_part(
     frames: FrameSet,
     fold: Sequence[int] | None,
-    splits: Sequence[Mapping[str, Any]] | None,
+    splits_file: str | Path | None,
     noise: float,
     noise_seed: int,
 ) -> tuple[FrameSet, FrameSet | None]:
-    """Scaled frames of a part named by ``fold`` (``[repeat, fold]``) or all clips (``None``)."""
+    """Scaled frames of a part named by ``fold`` (``[repeat, fold]``) or all clips (``None``).
+
+    Parameters
+    ----------
+    frames : FrameSet
+        The study's frames (:func:`sae_frames`).
+    fold : sequence of int or None
+        ``[repeat, fold]`` of a fold part, ``None`` for all clips.
+    splits_file : str, Path or None
+        The splits file (records of :meth:`genrelearn.protocols.Split.to_record`); needed for
+        a fold part only.
+    noise, noise_seed
+        As for :func:`part_frames`.
+    """
     if fold is None:
         return part_frames(frames, noise, noise_seed)
-    match = [s for s in splits or [] if [s["repeat"], s["fold"]] == list(fold)]
+    if not splits_file:
+        raise ValueError(f"fold {fold} needs the splits file")
+    match = [
+        split
+        for split in map(Split.from_record, read_json(splits_file))
+        if [split.repeat, split.fold] == list(fold)
+    ]
     if not match:
-        raise ValueError(f"fold {fold} is not in the splits file")
-    return part_frames(frames, noise, noise_seed, train=match[0]["train"])
+        raise ValueError(f"fold {fold} is not in the splits file {splits_file}")
+    return part_frames(frames, noise, noise_seed, train=match[0].train)
 
 
 def join_parts(fit_codes: FrameSet, test_codes: FrameSet | None) -> FrameSet:

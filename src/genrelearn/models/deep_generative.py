@@ -1,9 +1,11 @@
-"""Experiments of the deep generative learners: DBN by layer, ConvRBM poolings, VAE probe.
+"""The deep generative study: DBN by layer, ConvRBM poolings, VAE probe.
 
 Each function takes a :class:`~genrelearn.features.store.FrameSet` and plain settings and
 returns tables (pandas) and clip vectors, so that rule scripts only read and write files.
 Supervised steps (fine-tuning, SVM, random forest, logistic regression) always fit on the
-training clips of a stratified clip fold (:func:`clip_folds`) and are scored on its test clips.
+training clips of a stratified clip fold (:func:`genrelearn.protocols.clip_folds`) and are
+scored on its test clips; the DBN's early stopping uses validation clips carved from the
+training clips (:func:`genrelearn.protocols.carve_validation`).
 """
 
 from __future__ import annotations
@@ -16,70 +18,24 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from genrelearn.classify import fit_and_score, make_classifier
+from genrelearn.classify import fit_and_score_held_out, make_classifier
 from genrelearn.features.store import FrameSet
 from genrelearn.models.conv_rbm import POOLINGS, ConvRBM
 from genrelearn.models.conv_vae import ConvVAE
 from genrelearn.models.dbn import DBN, window_stats
 from genrelearn.models.patches import clip_means, spectrogram_patches
 from genrelearn.pooling import PooledSet
-from genrelearn.protocols import grouped_splits
+from genrelearn.protocols import carve_validation, clip_folds
 
-
-def clip_folds(
-    genres: np.ndarray, n_repeats: int, n_splits: int, seed: int
-) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
-    """``(repeat, fold, train_clips, test_clips)`` of repeated stratified K-fold over clips."""
-    clips = np.arange(len(genres))
-    return grouped_splits(np.asarray(genres), clips, n_repeats, n_splits, seed)
-
-
-def carve_validation(
-    genres: np.ndarray, fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split clips (positions in ``genres``) into fitting and validation clips, stratified.
-
-    At least one validation clip per genre; raises if a genre has fewer than two clips.
-    """
-    genres = np.asarray(genres)
-    n_classes = len(set(genres.tolist()))
-    n_val = max(n_classes, int(round(fraction * len(genres))))
-    if len(genres) - n_val < n_classes:
-        raise ValueError(
-            f"{len(genres)} training clips are too few to hold out a validation clip per genre; "
-            "add clips or lower deep.folds.n_splits"
-        )
-    idx = np.arange(len(genres))
-    fit, val = train_test_split(idx, test_size=n_val, stratify=genres, random_state=seed)
-    return np.sort(fit), np.sort(val)
+#: The setting of the folds' count, named by the errors of too few clips.
+N_SPLITS_KEY = "deep.folds.n_splits"
 
 
 def _frame_labels(frames: FrameSet, classes: Sequence[str]) -> np.ndarray:
     return np.searchsorted(classes, frames.genres[frames.frame_clip_index()])
-
-
-def _score(
-    model: Any,
-    train_vectors: tuple[np.ndarray, np.ndarray],
-    test_vectors: tuple[np.ndarray, np.ndarray],
-    y_train_clip: np.ndarray,
-    y_test_clip: np.ndarray,
-    n_classes: int,
-    split: tuple[int, int],
-) -> dict[str, Any]:
-    """Fit on windowed training vectors, score per vector and per clip (majority vote)."""
-    (Xtr, ctr), (Xte, cte) = train_vectors, test_vectors
-    X = np.concatenate([Xtr, Xte]).astype(np.float64)
-    y = np.concatenate([y_train_clip[ctr], y_test_clip[cte]])
-    clips = np.concatenate([ctr, cte + ctr.max() + 1])
-    row, _ = fit_and_score(
-        model, X, y, clips, (*split, np.arange(len(Xtr)), np.arange(len(Xtr), len(X))), n_classes
-    )
-    return row
 
 
 def dbn_layer_study(
@@ -108,7 +64,7 @@ def dbn_layer_study(
     frames : FrameSet
         |DFT| frames of every clip.
     dbn : mapping
-        Keyword arguments of :class:`~genrelearn.models.dbn.DBN` (not ``seed``).
+        Keyword arguments of :class:`~genrelearn.models.dbn.DBN` (not ``random_state``).
     window : int
         Frames per aggregation window.
     frame_step : int
@@ -138,11 +94,16 @@ def dbn_layer_study(
     rows, pre_hist, ft_hist = [], [], []
     n_layers = len(dbn["hidden"])
     layer_sets = [(f"L{i + 1}", [i]) for i in range(n_layers)] + [("all", list(range(n_layers)))]
-    for rep, fold, train, test in clip_folds(frames.genres, n_repeats, n_splits, seed):
-        fit_pos, val_pos = carve_validation(frames.genres[train], valid_fraction, seed + fold)
+    folds = clip_folds(frames.genres, n_repeats, n_splits, seed, config_key=N_SPLITS_KEY)
+    for rep, fold, train, test in folds:
+        fit_pos, val_pos = carve_validation(
+            frames.genres[train], valid_fraction, seed + fold, config_key=N_SPLITS_KEY
+        )
         train_set, test_set = frames.take(train), frames.take(test)
         fit_set, val_set = frames.take(train[fit_pos]), frames.take(train[val_pos])
-        model = DBN(**dict(dbn), seed=seed + 100 * rep + fold).fit(train_set.frames[::frame_step])
+        model = DBN(**dict(dbn), random_state=seed + 100 * rep + fold).fit(
+            train_set.frames[::frame_step]
+        )
         pre_hist.append(model.pretrain_history_.assign(repeat=rep, fold=fold))
         for stage in ("pretrained", "fine-tuned"):
             if stage == "fine-tuned":
@@ -156,18 +117,19 @@ def dbn_layer_study(
             out_train = model.layer_outputs(train_set.frames)
             out_test = model.layer_outputs(test_set.frames)
             for name, layers in layer_sets:
-                row = _score(
+                X_tr, c_tr = window_stats(
+                    np.hstack([out_train[i] for i in layers]), train_set.offsets, window
+                )
+                X_te, c_te = window_stats(
+                    np.hstack([out_test[i] for i in layers]), test_set.offsets, window
+                )
+                row, _ = fit_and_score_held_out(
                     make_classifier(scaling, svm),
-                    window_stats(
-                        np.hstack([out_train[i] for i in layers]), train_set.offsets, window
-                    ),
-                    window_stats(
-                        np.hstack([out_test[i] for i in layers]), test_set.offsets, window
-                    ),
-                    y_clip[train],
-                    y_clip[test],
+                    (X_tr, y_clip[train][c_tr], c_tr),
+                    (X_te, y_clip[test][c_te], c_te),
                     len(classes),
-                    (rep, fold),
+                    rep,
+                    fold,
                 )
                 rows.append({**row, "stage": stage, "layer": name})
         proba = model.predict_proba(test_set.frames)
@@ -192,7 +154,7 @@ def dbn_vectors(
     frames: FrameSet, dbn: Mapping[str, Any], *, window: int, frame_step: int, seed: int
 ) -> tuple[PooledSet, pd.DataFrame]:
     """Label-free DBN fitted on all clips (transductive); all layers' windowed statistics."""
-    model = DBN(**dict(dbn), seed=seed).fit(frames.frames[::frame_step])
+    model = DBN(**dict(dbn), random_state=seed).fit(frames.frames[::frame_step])
     vectors, clip = window_stats(model.transform(frames.frames), frames.offsets, window)
     pooled = PooledSet(vectors, clip, frames.track_ids, frames.genres, window, frames.frame_rate)
     return pooled, model.pretrain_history_
@@ -209,7 +171,9 @@ def _folds_of_clip_vectors(
     classes = sorted(set(genres.tolist()))
     y = np.searchsorted(classes, genres)
     rows = []
-    for rep, fold, train, test in clip_folds(genres, n_repeats, n_splits, seed):
+    for rep, fold, train, test in clip_folds(
+        genres, n_repeats, n_splits, seed, config_key=N_SPLITS_KEY
+    ):
         pred = make_model().fit(vectors[train], y[train]).predict(vectors[test])
         rows.append(
             {

@@ -5,6 +5,9 @@ what it changes with respect to the base setting, e.g. ``sae`` (the base), ``sae
 ``cqt_noise~0.1`` (the CQT baseline on noisy frames). Sweeps and the thesis table are lists of
 such points; each point's full parameters reach its jobs through ``params:``, so editing one
 value reruns exactly the points it belongs to.
+
+The workflow imports this module when it builds its job graph: it imports nothing but the
+standard library (and :mod:`genrelearn.sae` loads its solvers lazily).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ POINT_KEYS = {
     "k": "graph",
     "n_vectors": "sae",
 }
+#: Solver settings of the ``sae`` configuration shared by every point (not part of its name).
+SOLVER_KEYS = ("n_inner", "n_outer", "step", "device", "seed")
 MODELS = ("sae", "cqt")
 _NAME = re.compile(r"^(sae|cqt)((?:_[a-z_]+~[0-9.e+-]+)*)$")
 
