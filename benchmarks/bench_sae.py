@@ -197,7 +197,7 @@ def main() -> None:
     if args.prepare_only:
         return
 
-    thesis = dict(n_atoms=128, ld=10.0, lz=1.0, rtol=1e-5, n_inner=500, n_outer=50, seed=1)
+    thesis = dict(n_atoms=128, ld=10.0, lz=1.0, rtol=1e-5, n_inner=500, n_outer=50, random_state=1)
     rows: list[tuple[str, dict[str, Any]]] = []
     fitted_D = None
     for name in settings:

@@ -31,7 +31,7 @@ def main() -> None:
                 "pool_size",
             )
         }
-        model.update(device=p.device, n_threads=p.n_jobs, progress=True)
+        model.update(device=p.device, n_jobs=p.n_jobs, progress=True)
         scores, pooled, history, _ = convrbm_study(
             frames,
             model,

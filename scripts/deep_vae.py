@@ -24,7 +24,7 @@ def main() -> None:
         model.update(
             valid_fraction=p.valid_fraction,
             device=p.device,
-            n_threads=p.n_jobs,
+            n_jobs=p.n_jobs,
             progress=True,
         )
         scores, pooled, history = vae_study(

@@ -109,7 +109,7 @@ def test_convrbm_learns_and_pools():
     settings = dict(
         n_filters=4, kernel=(5, 3), epochs=6, lr=0.01, batch_size=8, device="cpu", pool_size=2
     )
-    model = ConvRBM(**settings, seed=1).fit(X)
+    model = ConvRBM(**settings, random_state=1).fit(X)
     assert model.history_["train_loss"].iloc[-1] < model.history_["train_loss"].iloc[0]
     out = model.transform_many(X, POOLINGS)
     assert out["flatten"].shape == (48, 4 * 12 * 6)
@@ -117,7 +117,7 @@ def test_convrbm_learns_and_pools():
     assert out["max"].shape == out["avg2d"].shape == (48, 4 * 6 * 3)
     means = model.transform_many(X, ["global_avg"], clip=np.repeat(np.arange(6), 8))
     np.testing.assert_allclose(means["global_avg"][0], out["global_avg"][:8].mean(0), rtol=1e-5)
-    again = ConvRBM(**settings, seed=1).fit(X)
+    again = ConvRBM(**settings, random_state=1).fit(X)
     np.testing.assert_array_equal(again.transform(X), model.transform(X))
 
 
@@ -131,7 +131,7 @@ def test_vae_shapes_elbo_falls_and_seeded():
         batch_size=16,
         patience=0,
         device="cpu",
-        seed=2,
+        random_state=2,
     )
     vae = ConvVAE(**kw).fit(X)
     assert vae.transform(X).shape == (96, 3)

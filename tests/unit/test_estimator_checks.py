@@ -49,8 +49,8 @@ ESTIMATORS = [
         n_atoms=1, rtol=1e-10, n_inner=100, n_outer=100, device="cpu", dtype="float64", n_jobs=1
     ),
     DBN(hidden=(4, 3), pretrain_epochs=1, batch_size=16, device="cpu", n_jobs=1),
-    ConvRBM(n_filters=2, kernel=(1, 1), epochs=1, batch_size=16, device="cpu", n_threads=1),
-    ConvVAE(latent=2, channels=(2,), epochs=1, batch_size=16, device="cpu", n_threads=1),
+    ConvRBM(n_filters=2, kernel=(1, 1), epochs=1, batch_size=16, device="cpu", n_jobs=1),
+    ConvVAE(latent=2, channels=(2,), epochs=1, batch_size=16, device="cpu", n_jobs=1),
     RandomCNN("sample_level", budget=7, batch_size=1, device="cpu", n_jobs=1),
     ELMClassifier(n_hidden=20),
 ]
@@ -182,8 +182,8 @@ def test_declared_checks_fail_for_the_stated_reason(estimator):
 @pytest.mark.parametrize(
     "model",
     [
-        ConvRBM(n_filters=2, kernel=(2, 2), epochs=1, device="cpu", n_threads=1),
-        ConvVAE(latent=2, channels=(2,), epochs=1, device="cpu", n_threads=1),
+        ConvRBM(n_filters=2, kernel=(2, 2), epochs=1, device="cpu", n_jobs=1),
+        ConvVAE(latent=2, channels=(2,), epochs=1, device="cpu", n_jobs=1),
     ],
     ids=lambda m: type(m).__name__,
 )

@@ -310,9 +310,9 @@ def test_columns_in_unit_ball(data, lap):
 
 def test_determinism(data):
     kw = dict(n_atoms=m, n_outer=5, device="cpu")
-    a = StructuredAutoEncoder(seed=1, **kw).fit(data)
-    b = StructuredAutoEncoder(seed=1, **kw).fit(data)
-    c = StructuredAutoEncoder(seed=2, **kw).fit(data)
+    a = StructuredAutoEncoder(random_state=1, **kw).fit(data)
+    b = StructuredAutoEncoder(random_state=1, **kw).fit(data)
+    c = StructuredAutoEncoder(random_state=2, **kw).fit(data)
     np.testing.assert_array_equal(a.dictionary_, b.dictionary_)
     np.testing.assert_array_equal(a.codes_, b.codes_)
     assert not np.allclose(a.dictionary_, c.dictionary_)
@@ -436,7 +436,7 @@ def test_terms_switched_off_and_laplacian_required(data, lap):
         ("step", "spectral"),
         ("device", "tpu"),
         ("n_jobs", 0),
-        ("seed", -1),
+        ("random_state", -1),
         ("dtype", "float16"),
     ],
 )

@@ -101,7 +101,7 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         Default pooling of :meth:`transform` (one of :data:`POOLINGS`).
     pool_size : int
         Block size of the ``max`` and ``avg2d`` poolings.
-    device, seed, n_threads, progress
+    device, random_state, n_jobs, progress
         As for :class:`genrelearn.models.dbn.DBN`.
 
     Attributes
@@ -130,8 +130,8 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         pooling: str = "global_avg",
         pool_size: int = 4,
         device: str = "auto",
-        seed: int = 1,
-        n_threads: int | None = None,
+        random_state: int = 1,
+        n_jobs: int | None = None,
         progress: bool = False,
     ) -> None:
         self.n_filters = n_filters
@@ -144,8 +144,8 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         self.pooling = pooling
         self.pool_size = pool_size
         self.device = device
-        self.seed = seed
-        self.n_threads = n_threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
         self.progress = progress
 
     def fit(self, X: np.ndarray, y: None = None) -> ConvRBM:
@@ -155,7 +155,7 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         self.device_ = str(device)
         self.mean_ = float(X.mean())
         self.scale_ = float(X.std()) + 1e-6
-        gen = seed_everything(self.seed)
+        gen = seed_everything(self.random_state)
         self.module_ = ConvRBMModule(self.n_filters, self.kernel, generator=gen).to(device)
         kh, kw = (int(k) for k in self.kernel)
         positions = (X.shape[2] - kh + 1) * (X.shape[3] - kw + 1)
@@ -163,7 +163,7 @@ class ConvRBM(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"kernel {tuple(self.kernel)} is larger than the patches {X.shape[2:]}"
             )
-        with torch_threads(self.n_threads):
+        with torch_threads(self.n_jobs):
             self.history_ = train_cd(
                 self.module_,
                 torch.from_numpy((X - self.mean_) / self.scale_),
@@ -202,7 +202,7 @@ class ConvRBM(TransformerMixin, BaseEstimator):
         device = torch.device(self.device_)
         outs: dict[str, list[np.ndarray]] = {p: [] for p in poolings}
         sums: dict[str, np.ndarray] = {}
-        with torch_threads(self.n_threads), torch.no_grad():
+        with torch_threads(self.n_jobs), torch.no_grad():
             for i in range(0, len(X), chunk):
                 v = torch.from_numpy((X[i : i + chunk] - self.mean_) / self.scale_).to(device)
                 maps = self.module_.hidden_prob(v)

@@ -93,8 +93,8 @@ class ConvVAE(TransformerMixin, BaseEstimator):
         Adam training with early stopping on the validation patches.
     valid_fraction : float
         Share of the patches held out for early stopping when :meth:`fit` gets no
-        ``X_val`` (drawn at random with the seed).
-    device, seed, n_threads, progress
+        ``X_val`` (drawn at random with ``random_state``).
+    device, random_state, n_jobs, progress
         As for :class:`genrelearn.models.dbn.DBN`.
 
     Attributes
@@ -119,8 +119,8 @@ class ConvVAE(TransformerMixin, BaseEstimator):
         patience: int = 3,
         valid_fraction: float = 0.1,
         device: str = "auto",
-        seed: int = 1,
-        n_threads: int | None = None,
+        random_state: int = 1,
+        n_jobs: int | None = None,
         progress: bool = False,
     ) -> None:
         self.latent = latent
@@ -131,8 +131,8 @@ class ConvVAE(TransformerMixin, BaseEstimator):
         self.patience = patience
         self.valid_fraction = valid_fraction
         self.device = device
-        self.seed = seed
-        self.n_threads = n_threads
+        self.random_state = random_state
+        self.n_jobs = n_jobs
         self.progress = progress
 
     def fit(self, X: np.ndarray, y: None = None, X_val: np.ndarray | None = None) -> ConvVAE:
@@ -152,9 +152,9 @@ class ConvVAE(TransformerMixin, BaseEstimator):
                 raise ValueError(f"X_val patches are {X_val.shape[1:]}, X patches {X.shape[1:]}")
         device = resolve_device(self.device)
         self.device_ = str(device)
-        gen = seed_everything(self.seed)
+        gen = seed_everything(self.random_state)
         if X_val is None:
-            order = np.random.default_rng(self.seed).permutation(len(X))
+            order = np.random.default_rng(self.random_state).permutation(len(X))
             n_val = max(1, int(round(self.valid_fraction * len(X))))
             X, X_val = X[order[n_val:]], X[order[:n_val]]
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
@@ -170,7 +170,7 @@ class ConvVAE(TransformerMixin, BaseEstimator):
             return negative_elbo(model, batch[0])
 
         opt = torch.optim.Adam(self.module_.parameters(), lr=self.lr)
-        with torch_threads(self.n_threads):
+        with torch_threads(self.n_jobs):
             result = train_epochs(
                 self.module_,
                 loss_fn,
@@ -195,7 +195,7 @@ class ConvVAE(TransformerMixin, BaseEstimator):
             raise ValueError(f"fitted on patches of shape {self.input_shape_}, got {X.shape[1:]}")
         data = torch.from_numpy(self._standardise(X))
         device = torch.device(self.device_)
-        with torch_threads(self.n_threads), torch.no_grad():
+        with torch_threads(self.n_jobs), torch.no_grad():
             mus = [
                 self.module_.encode(data[i : i + chunk].to(device))[0].cpu()
                 for i in range(0, len(data), chunk)

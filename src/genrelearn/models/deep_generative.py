@@ -213,7 +213,7 @@ def convrbm_study(
         Pooling -> ``(n_clips, dim)`` clip-mean vectors.
     """
     patches, clip = spectrogram_patches(frames.frames, frames.offsets, patch_frames)
-    model = ConvRBM(**dict(convrbm), seed=seed).fit(patches)
+    model = ConvRBM(**dict(convrbm), random_state=seed).fit(patches)
     clip_vectors = model.transform_many(patches, POOLINGS, clip=clip)
     rows = []
     for pooling in POOLINGS:
@@ -248,7 +248,7 @@ def vae_study(
     clip vectors for the main table and the training history.
     """
     patches, clip = spectrogram_patches(frames.frames, frames.offsets, patch_frames)
-    model = ConvVAE(**dict(vae), seed=seed).fit(patches)
+    model = ConvVAE(**dict(vae), random_state=seed).fit(patches)
     vectors = clip_means(model.transform(patches), clip, frames.n_clips)
     rows = _folds_of_clip_vectors(
         lambda: make_pipeline(StandardScaler(), LogisticRegression(C=logreg_C, max_iter=2000)),

@@ -106,8 +106,9 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
       ``sqrt(N)``.
 
     Initialisation: ``Z = 0``; ``D`` (then ``E``) drawn from ``U[0, 1)`` by a CPU
-    ``torch.Generator`` seeded with ``seed`` (in double precision, then cast), columns scaled to
-    unit norm. The thesis drew them with NumPy after ``np.random.seed(1)``, so the values differ.
+    ``torch.Generator`` seeded with ``random_state`` (in double precision, then cast), columns
+    scaled to unit norm. The thesis drew them with NumPy after ``np.random.seed(1)``, so the
+    values differ.
 
     Parameters
     ----------
@@ -126,7 +127,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
     n_jobs : int or None
         CPU threads for torch during ``fit``/``transform`` (``-1``: all cores; ``None``: leave
         torch's setting alone).
-    seed : int
+    random_state : int
         Seed of the initialisation.
     dtype : {"float32", "float64"}
         Working precision of the frames and codes (the small dictionary and encoder steps always
@@ -181,7 +182,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         step: str = "tight",
         device: str = "auto",
         n_jobs: int | None = 1,
-        seed: int = 1,
+        random_state: int = 1,
         dtype: str = "float32",
         verbose: bool = False,
     ):
@@ -196,7 +197,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         self.step = step
         self.device = device
         self.n_jobs = n_jobs
-        self.seed = seed
+        self.random_state = random_state
         self.dtype = dtype
         self.verbose = verbose
 
@@ -211,7 +212,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
             "le": _weight(self.le, "le"),
             "n_inner": _int(self.n_inner, "n_inner", 1),
             "n_outer": _int(self.n_outer, "n_outer", 1),
-            "seed": _int(self.seed, "seed", 0),
+            "seed": _int(self.random_state, "random_state", 0),
         }
         rtol = self.rtol
         if isinstance(rtol, bool) or not isinstance(rtol, Real) or not rtol >= 0:

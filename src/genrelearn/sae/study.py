@@ -49,7 +49,7 @@ def make_autoencoder(
         n_outer=int(solver["n_outer"]),
         step=str(solver["step"]),
         device=str(solver["device"]),
-        seed=int(solver["seed"]),
+        random_state=int(solver["seed"]),
         n_jobs=n_jobs,
     )
 
