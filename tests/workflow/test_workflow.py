@@ -115,7 +115,6 @@ def test_svm_c_edit_reruns_exactly_classification_export_and_paper(tiny_run):
 
 
 def test_figure_style_edit_redraws_figures_only(tiny_run):
-    cfg = tiny_config()
     overlay = _write_overlay(tiny_run, "dpi.yaml", {"figures": {"dpi": 61}})
     assert planned_jobs(tiny_run, overlay) == {
         ("plot_spectrograms", frozenset({"feature=cqt"})),

@@ -1,9 +1,9 @@
-"""What a LaTeX manuscript reads: its section files and generated tables, macros and figures.
+r"""What a LaTeX manuscript reads: its section files and generated tables, macros and figures.
 
 The paper rule's inputs are derived from the manuscript rather than listed beside it: every
-``\\input{...}`` and ``\\includegraphics[...]{...}`` line of the main file and of the section
+``\input{...}`` and ``\includegraphics[...]{...}`` line of the main file and of the section
 files it inputs. A file under ``generated/`` is an export of the workflow; any other
-``\\input`` is a hand-written section, read in turn. A line that ends in ``% only: <name>`` is
+``\input`` is a hand-written section, read in turn. A line that ends in ``% only: <name>`` is
 used only when the condition ``<name>`` holds (e.g. a table that exists for one dataset).
 :func:`check_against_rules` then compares the generated inputs with the workflow's outputs,
 both ways.
