@@ -13,8 +13,8 @@ of a run; then the rule's script runs in this process with the ``snakemake`` obj
 Outputs and the log go to a scratch folder, ``--out`` (default ``debug/<rule>/``), under the
 same relative paths, so the finished run's files are never overwritten; ``--in-place`` writes
 the real outputs instead. ``--show`` prints the job and exits; ``--pdb`` opens the debugger
-where the script raised. Nothing of Snakemake's own bookkeeping (``.snakemake/``, locks,
-metadata) is written.
+where the script raised. Snakemake's records are left alone: no lock is taken and no job is
+recorded in ``.snakemake/``.
 
 This relies on a few internals of Snakemake 9 (the workflow object of ``WorkflowApi`` and its
 ``_prepare_dag``/``_build_dag``, the ones its own dry run uses): the public API only prints a
@@ -37,6 +37,8 @@ from typing import Any
 
 #: The checkout this file belongs to: the workflow that is loaded, and its library.
 ROOT = Path(__file__).resolve().parents[1]
+#: Set when this command restarted itself to import the library from :data:`ROOT`.
+RESTARTED = "GENRELEARN_RUN_RULE_RESTARTED"
 
 
 class RunRuleError(Exception):
@@ -131,12 +133,11 @@ def load_job(target: str, configfiles: Sequence[Path], cores: int) -> RuleJob:
         )
         workflow_api.dag(DAGSettings(targets={target}))  # sets the workflow's DAG settings
         workflow = workflow_api._workflow
-        producers = [rule.name for rule in workflow.rules if rule.is_producer(target)]
-        if not producers:
+        if not any(rule.is_producer(target) for rule in workflow.rules):
             raise RunRuleError(
                 f"no rule of the workflow makes {target} (with this configuration); give a "
                 "path as the rules write it, from the repository root, e.g. "
-                "results/synth/graph/all/noise~0/laplacian_k~10.npz"
+                "results/synth/graph/all/noise~0/laplacian_k~11.npz"
             )
         try:
             workflow._prepare_dag(
@@ -262,6 +263,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def use_this_checkouts_library(argv: list[str]) -> None:
+    """Import the library from this checkout's ``src/``, as its rules' code inputs name it.
+
+    An editable install of another checkout (a shared venv) imports ``genrelearn`` when Python
+    starts (the numba cache hook of :mod:`genrelearn.jitcache`); then this command starts
+    again, with ``src/`` first on ``PYTHONPATH`` (also for the processes a script starts).
+    """
+    src = ROOT / "src"
+    if not (src / "genrelearn").is_dir():
+        return
+    path = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
+    loaded = sys.modules.get("genrelearn")
+    where = Path(getattr(loaded, "__file__", None) or src).resolve()
+    if loaded is not None and not where.is_relative_to(src.resolve()):
+        if os.environ.get(RESTARTED) is None:
+            sys.stdout.flush()
+            env = {**os.environ, "PYTHONPATH": path, RESTARTED: "1"}
+            os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+        print(f"run_rule: warning: the library is imported from {where.parent}", file=sys.stderr)
+    if str(src) not in sys.path:
+        sys.path.insert(0, str(src))
+        os.environ["PYTHONPATH"] = path
+
+
 def fail(message: str) -> int:
     """Print an error for the user and give the exit status of a bad request."""
     print(f"run_rule: error: {message}", file=sys.stderr)
@@ -271,15 +296,8 @@ def fail(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit status (2 for a bad request)."""
     args = parse_args(argv)
+    use_this_checkouts_library(sys.argv[1:] if argv is None else list(argv))
     cwd = Path.cwd()
-    # The library of this checkout, as the workflow's code inputs (library_code) and its jobs
-    # use it; also for the processes a script starts.
-    src = str(ROOT / "src")
-    if (ROOT / "src").is_dir() and src not in sys.path:
-        sys.path.insert(0, src)
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [src, os.environ.get("PYTHONPATH")])
-        )
     target = relative_to_root(args.target, cwd)
     configfiles = [Path(os.path.normpath(cwd / f)) for f in args.configfile]
     for f in configfiles:
@@ -307,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             + "".join(f" --configfile {f}" for f in args.configfile)
         )
     if out is not None:
+        if out.resolve() == ROOT:
+            return fail("--out is the workflow's root: that is --in-place")
         redirect(job, out)
     print(f"running rule {job.rule}: {job.script.relative_to(ROOT)}", flush=True)
     try:
