@@ -122,7 +122,7 @@ def test_a_target_no_rule_makes_and_a_missing_input_are_told_clearly(tiny_run, t
 
     # A graph of a K the tiny run never searched: its kNN input does not exist.
     graph = laplacian_target(tiny_run).parent
-    ks = [int(p.stem.split("~")[1]) for p in graph.glob("knn_k~*.npz")]
+    ks = [int(p.stem.split("~")[1]) for p in (tiny_run / graph).glob("knn_k~*.npz")]
     knn = graph / f"knn_k~{max(ks) + 1}.npz"
     proc = run_by_hand(
         tiny_run, str(graph / f"laplacian_k~{max(ks) + 1}.npz"), "--out", str(tmp_path)
