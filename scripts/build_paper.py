@@ -21,4 +21,5 @@ def main() -> None:
         log.info("wrote %s", snakemake.output.pdf)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -25,4 +25,5 @@ def main() -> None:
         log.info("CQT frames of %d clips, noise %s", fit_part.n_clips, p.point["noise"])
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -35,4 +35,5 @@ def main() -> None:
         log.info("%d vectors of %d dims", *pooled.vectors.shape)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -41,4 +41,5 @@ def main() -> None:
         log.info("clip accuracy by stage and layer:\n%s", summary.to_string())
 
 
-main()
+if __name__ == "__main__":
+    main()

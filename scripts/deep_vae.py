@@ -42,4 +42,5 @@ def main() -> None:
         log.info("logistic regression accuracy %.3f", scores["accuracy"].mean())
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -119,4 +119,5 @@ def main() -> None:
         log.info("wrote %d macros and 2 tables", len(macros))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -96,4 +96,5 @@ def main() -> None:
         log.info("wrote %d macros", len(m))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -111,4 +111,5 @@ def main() -> None:
         log.info("DBN table %s, ConvRBM table %s, %d macros", dbn.shape, conv.shape, len(m))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -109,4 +109,5 @@ def main() -> None:
         log.info("best classifier: %s %.3f", confusion_title(best), best["accuracy"])
 
 
-main()
+if __name__ == "__main__":
+    main()

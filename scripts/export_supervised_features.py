@@ -48,4 +48,5 @@ def main() -> None:
         log.info("shapes:\n%s", shapes)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -33,4 +33,5 @@ def main() -> None:
         log.info("design of %d genres; attributes of %d clips", len(ranges), len(metadata))
 
 
-main()
+if __name__ == "__main__":
+    main()

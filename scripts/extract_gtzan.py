@@ -20,4 +20,5 @@ def main() -> None:
         log.info("members: %s", dict(sorted(counts.items())))
 
 
-main()
+if __name__ == "__main__":
+    main()

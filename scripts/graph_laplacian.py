@@ -34,4 +34,5 @@ def main() -> None:
         log.info("graph: %s", stats)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -41,4 +41,5 @@ def main() -> None:
             log.warning("%s is listed but not indexed (invalid or absent): left out", track_id)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -20,4 +20,5 @@ def main() -> None:
         log.info("confusion matrix of %s", snakemake.input.summary)
 
 
-main()
+if __name__ == "__main__":
+    main()

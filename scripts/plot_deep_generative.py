@@ -54,4 +54,5 @@ def main() -> None:
         log.info("figure %s", p.figure)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -43,4 +43,5 @@ def main() -> None:
         log.info("plotted %s for %s", p.kind, titles)
 
 
-main()
+if __name__ == "__main__":
+    main()

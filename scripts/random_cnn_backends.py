@@ -111,4 +111,5 @@ def main() -> None:
         )
 
 
-main()
+if __name__ == "__main__":
+    main()

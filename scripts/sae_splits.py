@@ -23,4 +23,5 @@ def main() -> None:
         log.info("%d folds over %d clips", len(folds), frames.n_clips)
 
 
-main()
+if __name__ == "__main__":
+    main()

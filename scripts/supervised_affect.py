@@ -65,4 +65,5 @@ def main() -> None:
         log.info("%d regressors trained", len(runs))
 
 
-main()
+if __name__ == "__main__":
+    main()

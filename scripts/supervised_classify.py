@@ -114,4 +114,5 @@ def main() -> None:
         log.info("%d classifiers trained", len(runs))
 
 
-main()
+if __name__ == "__main__":
+    main()

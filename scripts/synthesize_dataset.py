@@ -34,4 +34,5 @@ def main() -> None:
         log.info("wrote %d clips to %s", len(meta), snakemake.output.audio)
 
 
-main()
+if __name__ == "__main__":
+    main()
