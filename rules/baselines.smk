@@ -62,6 +62,9 @@ rule classify:
         "../scripts/classify.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule export_classification:
     """Accuracy table, per-class table and macros from the classification summaries."""
     input:

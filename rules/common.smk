@@ -34,7 +34,7 @@ GEN = f"{RESULTS}/paper/generated"
 
 
 def res(path):
-    """``results/<dataset>/<path>``; ``path`` may hold wildcards, e.g. ``"features/{feature}.npz"``."""
+    """``results/<dataset>/<path>``; ``path`` may hold wildcards (``"features/{feature}.npz"``)."""
     return f"{RESULTS}/{path}"
 
 

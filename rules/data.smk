@@ -169,6 +169,9 @@ rule gtzan_split:
         "../scripts/gtzan_split.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule export_data_macros:
     """Numbers about the dataset and features: counts, durations, frame and window sizes."""
     input:

@@ -131,6 +131,9 @@ rule deep_vae:
         "../scripts/deep_vae.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule export_deep_generative:
     """Tables (DBN by layer beside Hamel's, ConvRBM poolings) and macros of the deep models."""
     input:

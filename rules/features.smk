@@ -31,6 +31,9 @@ rule extract_features:
         "../scripts/extract_features.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule plot_spectrograms:
     """One clip per genre as a CQT or log-mel spectrogram."""
     input:

@@ -75,6 +75,9 @@ rule random_cnn_backends:
         "../scripts/random_cnn_backends.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule export_random_cnn:
     """Table (front-end x SVM/ELM), macros and accuracy figure of the random-CNN study."""
     input:

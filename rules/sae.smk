@@ -196,6 +196,9 @@ rule sae_classify:
         "../scripts/sae_classify.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule export_sae:
     """Thesis table (beside the original's numbers), sweep table and macros of the SAE study."""
     input:

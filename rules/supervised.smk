@@ -83,6 +83,9 @@ rule supervised_affect:
         "../scripts/supervised_affect.py"
 
 
+# ---- exports and figures: cheap local rules that read results and write the paper's inputs ----
+
+
 rule export_supervised_features:
     """Mel and chroma of two genres, raw and beat-synced; table of their shapes."""
     input:
