@@ -268,7 +268,7 @@ def build_gtzan_paper(generated: Path, tmp_path: Path) -> Path:
     for synth_only in ("table_synth.tex", "table_attributes.tex"):
         (gen / synth_only).unlink()
     pdf = tmp_path / "paper.pdf"
-    # the hand-written section files beside paper.tex (each read by an \\input line) are sources too
+    # the hand-written section files beside paper.tex (each read by an \input line) are sources too
     sections = [p for p in sorted((REPO / "paper").glob("*.tex")) if p.name != "paper.tex"]
     build_pdf(
         REPO / "paper" / "paper.tex",
