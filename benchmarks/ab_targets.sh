@@ -25,8 +25,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-git worktree add --detach "$tmp/old" "$old" >/dev/null
-git worktree add --detach "$tmp/new" "$new" >/dev/null
+git worktree add --quiet --detach "$tmp/old" "$old"
+git worktree add --quiet --detach "$tmp/new" "$new"
 printf 'round\trevision\tseconds\n'
 for round in $(seq "$rounds"); do
     for side in old new; do
