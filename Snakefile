@@ -25,14 +25,7 @@ include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/features.smk"
 include: "rules/sae.smk"
-
-
-# The thesis's full-scale dictionary (hours at GTZAN's size): its rules exist only when it is on.
-if config["experiments"]["sae_full"]["enabled"]:
-
-    include: "rules/sae_full.smk"
-
-
+include: "rules/sae_full.smk"
 include: "rules/baselines.smk"
 include: "rules/random_cnn.smk"
 include: "rules/deep_generative.smk"

@@ -6,7 +6,7 @@ PAPER_TEX = "paper/paper.tex"
 PAPER_CONDITIONS = {
     "synth": SOURCE == "synth",
     "gtzan": SOURCE == "gtzan",
-    # the thesis's full-scale experiment: its rules exist only when it is on (Snakefile)
+    # the thesis's full-scale experiment (hours at GTZAN's size), off by default
     "sae_full": config["experiments"]["sae_full"]["enabled"],
 }
 

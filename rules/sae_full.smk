@@ -1,9 +1,10 @@
-# The thesis's full-scale experiment (config experiments.sae_full; included only when enabled):
-# one dictionary learned over every clip of its own frame subset, at its own point (the sae
-# section with the experiment's overrides), and the raw CQT frames of the same subset as the
-# baseline, both classified under the thesis protocol (transductive, as in the thesis). The
-# same scripts as the SAE study's rules, under results/<dataset>/sae_full/. Paper: its
-# paragraph (paper/sae_full.tex, "% only: sae_full"), macros_sae_full and table_sae_full.
+# The thesis's full-scale experiment (config experiments.sae_full): one dictionary learned over
+# every clip of its own frame subset, at its own point (the sae section with the experiment's
+# overrides), and the raw CQT frames of the same subset as the baseline, both classified under
+# the thesis protocol (transductive, as in the thesis). The same scripts as the SAE study's
+# rules, under results/<dataset>/sae_full/. Paper: its paragraph (paper/sae_full.tex, read
+# under "% only: sae_full"), macros_sae_full and table_sae_full; so its jobs run only when the
+# experiment is enabled.
 
 
 include: "sae_full_inputs.smk"

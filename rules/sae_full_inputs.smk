@@ -36,7 +36,9 @@ def sae_full_fit_mem_mb(wildcards, input):
     for the rest, so that a scheduler never kills a fit the benchmarks say fits.
     """
     frames = _mib(input.frames)
-    codes = frames * int(SAE_FULL_POINTS["sae"]["n_atoms"]) / int(config["features"]["cqt"]["n_bins"])
+    codes = (
+        frames * int(SAE_FULL_POINTS["sae"]["n_atoms"]) / int(config["features"]["cqt"]["n_bins"])
+    )
     laplacian = _mib(input.laplacian[0]) if input.laplacian else 0.0
     return int(2048 + 10 * frames + (4 if SAE_FULL_GRAPH else 2) * codes + 3 * laplacian)
 
