@@ -32,7 +32,7 @@ def sae_full_fit_mem_mb(wildcards, input):
 
     Measured at 1,288,000 x 96, m = 512 (benchmarks/README.md): 3.3 GiB without the graph, with
     2.46 GiB per code-sized buffer, 8.6 GiB with the low-memory graph solver (three buffers
-    and L). Asked: two code buffers (four with the graph), ten copies of the frames and 2 GiB
+    and L). Asked: two code buffers (four with the graph), four copies of the frames and 2 GiB
     for the rest, so that a scheduler never kills a fit the benchmarks say fits.
     """
     frames = _mib(input.frames)
@@ -40,7 +40,7 @@ def sae_full_fit_mem_mb(wildcards, input):
         frames * int(SAE_FULL_POINTS["sae"]["n_atoms"]) / int(config["features"]["cqt"]["n_bins"])
     )
     laplacian = _mib(input.laplacian[0]) if input.laplacian else 0.0
-    return int(2048 + 10 * frames + (4 if SAE_FULL_GRAPH else 2) * codes + 3 * laplacian)
+    return int(2048 + 4 * frames + (4 if SAE_FULL_GRAPH else 2) * codes + 3 * laplacian)
 
 
 def sae_full_frames_mem_mb(wildcards, input):
