@@ -10,15 +10,18 @@ from genrelearn.config import (
     check_data,
     check_random_cnn,
     check_sae,
+    check_sae_full,
     check_supervised,
     validate,
 )
 
 # ---- configuration: types and ranges from the schema, then each study's cross-key checks -----
-validate(config, Path(workflow.basedir) / "config" / "schema.yaml")
+SCHEMA_FILE = Path(workflow.basedir) / "config" / "schema.yaml"
+validate(config, SCHEMA_FILE)
 check_data(config)
 check_baselines(config)
 check_sae(config)
+check_sae_full(config, SCHEMA_FILE)
 check_random_cnn(config)
 check_supervised(config)
 

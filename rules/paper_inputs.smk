@@ -3,7 +3,12 @@
 from genrelearn.report.manuscript import check_against_rules, manuscript_inputs
 
 PAPER_TEX = "paper/paper.tex"
-PAPER_CONDITIONS = {"synth": SOURCE == "synth", "gtzan": SOURCE == "gtzan"}
+PAPER_CONDITIONS = {
+    "synth": SOURCE == "synth",
+    "gtzan": SOURCE == "gtzan",
+    # the thesis's full-scale experiment (hours at GTZAN's size), off by default
+    "sae_full": config["experiments"]["sae_full"]["enabled"],
+}
 
 
 def paper_sources(wildcards):

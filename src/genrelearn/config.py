@@ -21,7 +21,9 @@ __all__ = [
     "check_data",
     "check_random_cnn",
     "check_sae",
+    "check_sae_full",
     "check_supervised",
+    "sae_full_sections",
     "validate",
 ]
 
@@ -193,6 +195,88 @@ def check_sae(config: Mapping[str, Any]) -> None:
     if config["sae"]["n_genres"] > n_genres:
         raise ValueError(
             f"config key 'sae.n_genres': {config['sae']['n_genres']} is larger than the "
+            f"{n_genres} genres listed in 'dataset.genres'; lower it or list more genres"
+        )
+
+
+_SAE_FULL = "experiments.sae_full"
+
+
+def _override_sections() -> dict[str, str]:
+    """Section (``sae`` or ``graph``) of every key a full-scale override may set."""
+    # imported here: genrelearn.sae.points imports only the standard library, but this module
+    # should not depend on the study's package for the other checks
+    from genrelearn.sae.points import POINT_KEYS, SOLVER_KEYS
+
+    return {**POINT_KEYS, **dict.fromkeys(SOLVER_KEYS, "sae")}
+
+
+def sae_full_sections(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ``sae`` and ``graph`` sections of the full-scale experiment: the overrides applied.
+
+    Parameters
+    ----------
+    config : Mapping
+        A configuration that passed :func:`validate` and :func:`check_sae_full`.
+
+    Returns
+    -------
+    dict
+        ``{"sae": {...}, "graph": {...}}``: copies of the configuration's sections, each
+        override (``experiments.sae_full.overrides``) replacing the key of its section. The
+        configuration is not modified.
+    """
+    sections = {"sae": dict(config["sae"]), "graph": dict(config["graph"])}
+    where = _override_sections()
+    for key, value in config["experiments"]["sae_full"]["overrides"].items():
+        sections[where[key]][key] = value
+    return sections
+
+
+def check_sae_full(config: Mapping[str, Any], schema_file: str | Path) -> None:
+    """Cross-key rules of the full-scale experiment of the structured auto-encoder study.
+
+    The overrides may set any experiment-point key (``genrelearn.sae.points.POINT_KEYS``) or
+    solver key (``SOLVER_KEYS``); each value is checked against the schema of the key it
+    overrides (``sae.<key>``, or ``graph.k``), so that a key added to either list is accepted
+    with its own type and range. The checks hold whether or not the experiment is enabled.
+
+    Parameters
+    ----------
+    config : Mapping
+        A configuration that passed :func:`validate`.
+    schema_file : str or Path
+        The schema :func:`validate` used, which describes the overridden keys.
+
+    Raises
+    ------
+    ValueError
+        Naming the key, if an override is not a point or solver key, if its value fails the
+        schema of the key it overrides, or if the experiment is enabled with more genres
+        (experiments.sae_full.n_genres) than dataset.genres lists.
+    """
+    full = config["experiments"]["sae_full"]
+    where = _override_sections()
+    schema = yaml.safe_load(Path(schema_file).read_text())["properties"]
+    for key, value in full["overrides"].items():
+        at = f"config key '{_SAE_FULL}.overrides.{key}'"
+        if key not in where:
+            raise ValueError(
+                f"{at}: unknown setting {key!r}; an override is one of the experiment-point "
+                f"or solver keys {sorted(where)}"
+            )
+        node = schema[where[key]]["properties"][key]
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(node).iter_errors(value)
+        )
+        if error is not None:
+            raise ValueError(
+                f"{at}: {error.message} (overrides {where[key]}.{key}: {node['description']})"
+            )
+    n_genres = len(config["dataset"]["genres"])
+    if full["enabled"] and full["n_genres"] > n_genres:
+        raise ValueError(
+            f"config key '{_SAE_FULL}.n_genres': {full['n_genres']} is larger than the "
             f"{n_genres} genres listed in 'dataset.genres'; lower it or list more genres"
         )
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from genrelearn import config as cfg
+from genrelearn.sae.points import POINT_KEYS, SOLVER_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config"
@@ -103,6 +104,7 @@ def test_shipped_configs_pass_the_schema_and_every_check(overlays):
     cfg.validate(config, SCHEMA_FILE)
     for check in CHECKS:
         check(config)
+    cfg.check_sae_full(config, SCHEMA_FILE)
     assert config == before  # nothing filled in or normalised
 
 
@@ -204,6 +206,99 @@ def test_check_sae_genres_within_the_genres():
     config = edited({"sae": {"n_genres": 4}}, "test.yaml")
     with pytest.raises(ValueError, match=r"config key 'sae\.n_genres': 4 is larger than the 3"):
         cfg.check_sae(config)
+
+
+def full_overrides(overrides: dict) -> dict:
+    """The shipped config whose full-scale experiment has exactly ``overrides``."""
+    config = load()
+    config["experiments"]["sae_full"]["overrides"] = overrides
+    cfg.validate(config, SCHEMA_FILE)
+    return config
+
+
+def test_check_sae_full_names_an_unknown_override():
+    config = full_overrides({"n_atom": 512})
+    with pytest.raises(
+        ValueError,
+        match=r"config key 'experiments\.sae_full\.overrides\.n_atom': unknown setting "
+        r"'n_atom'; an override is one of the experiment-point or solver keys \[",
+    ):
+        cfg.check_sae_full(config, SCHEMA_FILE)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("n_atoms", 0, "0 is less than the minimum of 1"),
+        ("step", "fast", "'fast' is not one of ['tight', 'thesis']"),
+        ("k", 2.5, "2.5 is not of type 'integer'"),
+    ],
+)
+def test_check_sae_full_checks_an_override_like_the_key_it_overrides(key, value, message):
+    config = full_overrides({key: value})
+    with pytest.raises(ValueError) as info:
+        cfg.check_sae_full(config, SCHEMA_FILE)
+    text = str(info.value)
+    assert text.startswith(f"config key 'experiments.sae_full.overrides.{key}': {message}")
+    section = POINT_KEYS.get(key, "sae")
+    description = SCHEMA["properties"][section]["properties"][key]["description"]
+    assert f"(overrides {section}.{key}: {description})" in text
+
+
+@pytest.mark.parametrize("key", [*POINT_KEYS, *SOLVER_KEYS])
+def test_every_point_and_solver_key_can_be_overridden(key):
+    # the key lists are the library's, so a key added there is covered here, with the value
+    # config.yaml gives it (every solver key is in config.yaml's sae section)
+    config = load()
+    section = POINT_KEYS.get(key, "sae")
+    value = config[section][key]
+    config = full_overrides({key: value})
+    config[section][key] = "the section's own value"  # the override wins
+    cfg.check_sae_full(config, SCHEMA_FILE)
+    sections = cfg.sae_full_sections(config)
+    assert sections[section][key] == value
+    # the other section and the configuration itself are untouched
+    rest = "graph" if section == "sae" else "sae"
+    assert sections[rest] == config[rest]
+    assert config[section][key] == "the section's own value"
+
+
+def test_sae_full_sections_apply_the_overrides_to_copies():
+    config = full_overrides({"n_atoms": 512, "k": 21, "n_outer": 15})
+    sections = cfg.sae_full_sections(config)
+    assert (sections["sae"]["n_atoms"], sections["sae"]["n_outer"]) == (512, 15)
+    assert sections["graph"]["k"] == 21
+    assert "k" not in sections["sae"]
+    assert (config["sae"]["n_atoms"], config["graph"]["k"]) == (128, 11)
+
+
+def test_check_sae_full_genres_within_the_genres_when_enabled():
+    config = edited({"experiments": {"sae_full": {"n_genres": 10}}}, "test.yaml")
+    cfg.check_sae_full(config, SCHEMA_FILE)  # off: its genres are never used
+    config["experiments"]["sae_full"]["enabled"] = True
+    with pytest.raises(
+        ValueError, match=r"config key 'experiments\.sae_full\.n_genres': 10 is larger than the 3"
+    ):
+        cfg.check_sae_full(config, SCHEMA_FILE)
+
+
+def test_gtzan_configs_enable_the_thesis_full_scale_experiment():
+    assert load()["experiments"]["sae_full"]["enabled"] is False
+    for overlays in (("gtzan.yaml",), ("gtzan.yaml", "gtzan-synth.yaml")):
+        config = load(*overlays)
+        full = config["experiments"]["sae_full"]
+        assert full["enabled"] and full["n_genres"] == len(config["dataset"]["genres"]) == 10
+        assert full["max_frames"] is None and config["features"]["cqt"]["max_frames"] == 644
+        sae = cfg.sae_full_sections(config)["sae"]
+        assert (sae["n_atoms"], sae["lg"], sae["rtol"], sae["n_outer"]) == (512, 0, 1e-5, 15)
+    synth = load("gtzan.yaml", "gtzan-synth.yaml")
+    assert synth["dataset"]["source"] == "synth" and synth["dataset"]["name"] == "gtzan-synth"
+    assert synth["synth"]["clips_per_genre"] == 100
+    d = synth["dataset"]
+    assert d["min_duration"] <= synth["synth"]["duration"] <= d["max_duration"]
+    assert synth["synth"]["duration"] * d["sample_rate"] >= synth["features"]["max_samples"]
+    for check in CHECKS:  # e.g. no fault-filtered protocol without GTZAN's split lists
+        check(synth)
 
 
 def test_check_random_cnn_rows_need_their_architectures():

@@ -91,10 +91,12 @@ def test_check_against_rules_both_ways(paper):
         check_against_rules(found, unused, GEN)
 
 
-def test_the_shipped_paper_reads_its_sections_and_exports():
+@pytest.mark.parametrize("sae_full", [False, True])
+def test_the_shipped_paper_reads_its_sections_and_exports(sae_full):
     for source in ("synth", "gtzan"):
         found = manuscript_inputs(
-            REPO / "paper" / "paper.tex", {"synth": source == "synth", "gtzan": source == "gtzan"}
+            REPO / "paper" / "paper.tex",
+            {"synth": source == "synth", "gtzan": source == "gtzan", "sae_full": sae_full},
         )
         sections = {i.name for i in found if not i.generated}
         assert sections == {
@@ -105,3 +107,8 @@ def test_the_shipped_paper_reads_its_sections_and_exports():
         used = {i.name for i in found if i.generated and i.used}
         assert ("table_synth.tex" in used) == (source == "synth")
         assert {"macros_data.tex", "table_accuracy.tex", "fig_confusion.pdf"} <= used
+        # the full-scale paragraph and its exports only when that experiment is on
+        full = {"macros_sae_full.tex", "table_sae_full.tex"}
+        assert (full & used) == (full if sae_full else set())
+        section = [i for i in found if i.name == "sae_full.tex"]
+        assert [i.used for i in section] == [sae_full]

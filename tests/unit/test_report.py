@@ -2,6 +2,7 @@ import pytest
 
 from genrelearn.report.latex import undefined_problems
 from genrelearn.report.macros import format_number, macro_name, number_word, render_macros
+from genrelearn.report.sae_full_report import change_word, full_scale_frame
 from genrelearn.report.tables import accuracy_frame, per_class_frame, to_latex
 
 
@@ -124,3 +125,35 @@ def test_published_split_shows_its_single_accuracy_without_spread():
     frame = accuracy_frame(pairs)
     assert frame.loc[("CQT", "fault-filtered"), "10 genres"] == "52.4"
     assert frame.loc[("CQT", "grouped"), "10 genres"] == "60.0 +- 1.2"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "word"),
+    [
+        (56.0, 65.0, "raises"),
+        (65.0, 56.0, "lowers"),
+        # compared as printed: a difference that rounds away is no change
+        (56.04, 56.01, "leaves unchanged"),
+        (56.04, 56.06, "raises"),
+    ],
+)
+def test_change_word_follows_the_printed_numbers(before, after, word):
+    assert change_word(before, after) == word
+
+
+def test_full_scale_table_puts_the_thesis_beside_ours():
+    import pandas as pd
+
+    published = pd.DataFrame(
+        {"features": ["cqt", "sae"], "accuracy_mean": [56, 65], "accuracy_std": [5, 3.6]}
+    )
+    summaries = {
+        "cqt": {"accuracy_mean": 61.234, "accuracy_std": 2.0},
+        "sae": {"accuracy_mean": 70.0, "accuracy_std": 1.25},
+    }
+    frame = full_scale_frame(summaries, published)
+    assert list(frame.index) == ["CQT frames", "Codes"]
+    assert frame.to_dict("list") == {
+        "ours, thesis protocol": ["61.2 +- 2.0", "70.0 +- 1.2"],
+        "thesis (GTZAN)": ["56.0 +- 5.0", "65.0 +- 3.6"],
+    }
