@@ -396,6 +396,7 @@ def test_objective_matches_history(data):
         "inner_e",
         "seconds",
         "inner_z_mean",
+        "gap_z",
     ]
     assert (est.history_["inner_z_mean"] <= est.history_["inner_z"]).all()
     assert est.n_iter_ == len(est.history_)

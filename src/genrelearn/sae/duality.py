@@ -113,8 +113,8 @@ def update_row_interval(
     violated = zero & (w.abs() > lz)
     low = torch.where(zero, torch.where(violated, math.inf, -math.inf), low)
     high = torch.where(zero, torch.where(violated, -math.inf, math.inf), high)
-    torch.maximum(lo, low.max(dim=1).values, out=lo)
-    torch.minimum(hi, high.min(dim=1).values, out=hi)
+    torch.maximum(lo, low.amax(dim=1), out=lo)
+    torch.minimum(hi, high.amin(dim=1), out=hi)
 
 
 def row_bound(a: Tensor, b: Tensor, lo: Tensor, hi: Tensor) -> float:

@@ -43,6 +43,7 @@ HISTORY_COLUMNS = (
     "inner_e",
     "seconds",
     "inner_z_mean",
+    "gap_z",
 )
 
 
@@ -179,6 +180,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         rtol: float = 1e-5,
         n_inner: int = 500,
         n_outer: int = 50,
+        gap_tol: float | None = None,
+        min_inner: int = 1,
         step: str = "tight",
         device: str = "auto",
         n_jobs: int | None = 1,
@@ -194,6 +197,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
         self.rtol = rtol
         self.n_inner = n_inner
         self.n_outer = n_outer
+        self.gap_tol = gap_tol
+        self.min_inner = min_inner
         self.step = step
         self.device = device
         self.n_jobs = n_jobs
@@ -212,12 +217,19 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
             "le": _weight(self.le, "le"),
             "n_inner": _int(self.n_inner, "n_inner", 1),
             "n_outer": _int(self.n_outer, "n_outer", 1),
+            "min_inner": _int(self.min_inner, "min_inner", 1),
             "seed": _int(self.random_state, "random_state", 0),
         }
         rtol = self.rtol
         if isinstance(rtol, bool) or not isinstance(rtol, Real) or not rtol >= 0:
             raise ValueError(f"rtol must be a number >= 0, got {rtol!r}")
         p["rtol"] = float(rtol)
+        gap_tol = self.gap_tol
+        if gap_tol is not None and (
+            isinstance(gap_tol, bool) or not isinstance(gap_tol, Real) or not gap_tol > 0
+        ):
+            raise ValueError(f"gap_tol must be a number > 0 or None, got {gap_tol!r}")
+        p["gap_tol"] = None if gap_tol is None else float(gap_tol)
         if self.step not in STEP_RULES:
             raise ValueError(f"step must be one of {STEP_RULES}, got {self.step!r}")
         if self.dtype not in DTYPES:
@@ -318,11 +330,14 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
             f_prev = energy_terms(Xt, Z, D, E=E, L=L, **weights)["objective"]
             self.initial_objective_ = f_prev
             rows, lip = [], {"z": math.nan, "d": math.nan, "e": math.nan}
-            solver = dict(step=self.step, rtol=p["rtol"], max_iter=p["n_inner"])
+            solver = dict(
+                step=self.step, rtol=p["rtol"], max_iter=p["n_inner"], min_iter=p["min_inner"]
+            )
             for outer in range(1, p["n_outer"] + 1):
                 rz = sparse_code(
-                    Xt, D, lz, ld, E=E, le=le, L=L, lg=lg, Z0=Z, out=Z, lnorm=lnorm, **solver
-                )
+                    Xt, D, lz, ld, E=E, le=le, L=L, lg=lg, Z0=Z, out=Z, lnorm=lnorm,
+                    gap_tol=p["gap_tol"], **solver,
+                )  # fmt: skip
                 lip["z"] = rz.lipschitz
                 inner_d = inner_e = 0
                 if ld or le:
@@ -349,6 +364,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
                         "inner_e": inner_e,
                         "seconds": time.perf_counter() - t_start,
                         "inner_z_mean": rz.n_iter_mean,
+                        "gap_z": rz.gap,
                     }
                 )
                 self._report(rows[-1])
@@ -369,7 +385,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
             f"outer {row['outer']:3d}  objective {row['objective']:.7g}  "
             f"(data {row['data_term']:.5g}, l1 {row['l1_term']:.5g}, "
             f"graph {row['graph_term']:.5g}, encoder {row['encoder_term']:.5g})  "
-            f"non-zeros {100 * row['sparsity']:.2f}%  inner z/d/e "
+            f"non-zeros {100 * row['sparsity']:.2f}%  Z gap {row['gap_z']:.2e}  inner z/d/e "
             f"{row['inner_z']}/{row['inner_d']}/{row['inner_e']}  {row['seconds']:.1f} s"
         )
         _log.debug(msg)
@@ -441,6 +457,8 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
                 step=self.step,
                 rtol=p["rtol"],
                 max_iter=p["n_inner"],
+                min_iter=p["min_inner"],
+                gap_tol=p["gap_tol"],
             )
             return res.x.cpu().numpy()
 

@@ -62,6 +62,10 @@ class FistaResult:
         ``True`` when the relative-change criterion stopped the solve (not ``max_iter``).
     objectives : list of float
         The objective of every iterate ``x_1, x_2, ...`` (rejected ones included).
+    gap : float
+        Relative duality gap ``(P - bound) / |P|`` at the last iterate whose gap was computed
+        (the returned iterate's objective is at most that iterate's, so the bound holds for it
+        too); ``nan`` when no gap was computed.
     """
 
     x: Tensor
@@ -70,6 +74,7 @@ class FistaResult:
     n_iter: int
     converged: bool
     objectives: list[float] = field(default_factory=list)
+    gap: float = math.nan
 
 
 @dataclass
@@ -79,12 +84,16 @@ class Quadratic:
     ``apply(v, out)`` writes ``A v`` into ``out`` (a tensor shaped like ``v``) and returns it.
     ``gradient(v, out)``, when given, writes ``A v - b`` into ``out`` in one pass (e.g. a GEMM
     with ``-b`` as its accumulator); by default it is ``apply`` followed by a subtraction.
+    ``objective(v, gv)``, when given, returns ``q(v)`` right after ``gradient`` was evaluated at
+    ``v`` (``gv``), e.g. from a residual that evaluation kept; by default ``q(v)`` is computed by
+    expansion from ``b`` and ``const``.
     """
 
     apply: Callable[[Tensor, Tensor], Tensor]
     b: Tensor
     const: float
     gradient: Callable[[Tensor, Tensor], Tensor] | None = None
+    objective: Callable[[Tensor, Tensor], float] | None = None
 
     def matvec(self, v: Tensor) -> Tensor:
         """``A v`` in a new tensor."""
@@ -98,9 +107,14 @@ class Quadratic:
         return self.apply(v, out).sub_(self.b)
 
     def value(self, v: Tensor, gv: Tensor | None = None) -> float:
-        """``q(v) = 1/2 <v, A v - b> - 1/2 <b, v> + const``; pass ``gv = A v - b`` if known."""
+        """``q(v)``; pass ``gv = A v - b`` if it was just evaluated at ``v``.
+
+        By ``objective`` when given, else as ``1/2 <v, A v - b> - 1/2 <b, v> + const``.
+        """
         if gv is None:
             gv = self.grad(v)
+        if self.objective is not None:
+            return self.objective(v, gv)
         return 0.5 * (dot(v, gv) - dot(self.b, v)) + self.const
 
 
@@ -158,13 +172,63 @@ def _relative_change(f_new: float, f_old: float) -> float:
     return abs(f_new - f_old) / abs(f_new) if f_new != 0 else math.inf
 
 
-def _check(step: float, rtol: float, max_iter: int) -> None:
+def _check(step: float, rtol: float, max_iter: int, min_iter: int = 1) -> None:
     if not (math.isfinite(step) and step > 0):
         raise ValueError(f"step must be positive and finite, got {step}")
     if not rtol >= 0:
         raise ValueError(f"rtol must be >= 0, got {rtol}")
     if max_iter < 0:
         raise ValueError(f"max_iter must be >= 0, got {max_iter}")
+    if min_iter < 1:
+        raise ValueError(f"min_iter must be >= 1, got {min_iter}")
+
+
+GAP_EVERY = 10
+"""Iterations between two duality-gap tests (a test costs about one iteration)."""
+
+
+class GapRule:
+    """When to test the duality gap, and whether it stops the solve.
+
+    With ``gap_tol`` set, a solve stops only when its relative duality gap is at most
+    ``gap_tol`` (``rtol`` then only brings a test forward); the gap is tested once ``min_iter``
+    iterations have run, every ``every`` iterations, and when the relative objective change
+    falls below ``rtol`` (at most every ``every // 5`` iterations). Without ``gap_tol`` the
+    solve stops on ``rtol`` once ``min_iter`` iterations have run, as pyunlocbox's.
+    """
+
+    def __init__(
+        self,
+        gap: Callable[[Tensor, Tensor], float] | None,
+        gap_tol: float | None,
+        rtol: float,
+        min_iter: int,
+        every: int = GAP_EVERY,
+    ):
+        if gap_tol is not None and not gap_tol >= 0:
+            raise ValueError(f"gap_tol must be >= 0 or None, got {gap_tol}")
+        if gap_tol is not None and gap is None:
+            raise ValueError("gap_tol needs a duality gap (gap=...)")
+        self.gap, self.gap_tol, self.rtol, self.min_iter = gap, gap_tol, rtol, min_iter
+        self.every, self.last, self.value = max(1, every), 0, math.nan
+
+    def stop(self, k: int, rel: float, x: Tensor, gx: Tensor) -> bool:
+        """Whether iteration ``k`` (iterate ``x``, gradient ``gx``) ends the solve."""
+        if k < self.min_iter:
+            return False
+        if self.gap_tol is None:
+            return rel < self.rtol
+        since = k - self.last
+        if since >= self.every or (rel < self.rtol and since >= max(1, self.every // 5)):
+            self.last, self.value = k, self.gap(x, gx)
+            return self.value <= self.gap_tol
+        return False
+
+    def final(self, k: int, x: Tensor, gx: Tensor) -> float:
+        """The relative gap at the end of the solve (computed unless iteration ``k`` had it)."""
+        if self.gap is not None and (self.last != k or math.isnan(self.value)):
+            self.last, self.value = k, self.gap(x, gx)
+        return self.value
 
 
 def fista(
@@ -176,6 +240,7 @@ def fista(
     max_iter: int = 500,
     objective: Callable[[Tensor], float] | None = None,
     restart: bool = False,
+    min_iter: int = 1,
 ) -> FistaResult:
     """Minimise ``s(x) + g(x)`` with FISTA: ``s`` smooth (``grad``), ``g`` simple (``prox``).
 
@@ -198,12 +263,14 @@ def fista(
         change of ``||x||`` instead and the best-iterate rule is off (the last iterate is kept).
     restart : bool
         Monotone variant with function-value restart (module docstring).
+    min_iter : int
+        No stopping test before this many iterations.
 
     Returns
     -------
     FistaResult
     """
-    _check(step, rtol, max_iter)
+    _check(step, rtol, max_iter, min_iter)
 
     def value(x: Tensor) -> float:
         return float(objective(x)) if objective is not None else float(torch.linalg.norm(x))
@@ -231,7 +298,7 @@ def fista(
         t, beta = _momentum(t)
         y = x_new + beta * (x_new - x)
         x, f = x_new, f_new
-        if rel < rtol:
+        if rel < rtol and k >= min_iter:
             converged = True
             break
     if objective is None:
@@ -247,6 +314,11 @@ def fista_lasso(
     rtol: float = 1e-5,
     max_iter: int = 500,
     restart: bool = False,
+    *,
+    min_iter: int = 1,
+    gap: Callable[[Tensor, Tensor], float] | None = None,
+    gap_tol: float | None = None,
+    gap_every: int = GAP_EVERY,
 ) -> FistaResult:
     """Minimise ``q(x) + lz * ||x||_1`` with FISTA, applying ``A`` once per iteration.
 
@@ -261,6 +333,17 @@ def fista_lasso(
         may not live in it: use ``result.x``). Must be contiguous.
     step, rtol, max_iter, restart
         As :func:`fista`.
+    min_iter : int
+        No stopping test before this many iterations (so that a warm start still moves).
+    gap : callable, optional
+        ``gap(v, gv)``: the relative duality gap at ``v`` whose gradient is ``gv`` (e.g.
+        :func:`genrelearn.sae.duality.code_gap`). Computed at the end of the solve for the
+        result, and during it when ``gap_tol`` is set.
+    gap_tol : float, optional
+        Stop when the relative duality gap is at most this (:class:`GapRule`); ``None``: stop on
+        ``rtol``.
+    gap_every : int
+        Iterations between two gap tests.
 
     Returns
     -------
@@ -276,7 +359,8 @@ def fista_lasso(
     shaped like ``x`` (``x``, ``g_x``, ``y``, ``g_y`` and one work buffer for ``|x|``), plus a
     sixth only if an iteration ever fails to improve on the best objective.
     """
-    _check(step, rtol, max_iter)
+    _check(step, rtol, max_iter, min_iter)
+    rule = GapRule(gap, gap_tol, rtol, min_iter, gap_every)
     tau = step * lz
     work = torch.empty_like(x)
 
@@ -313,7 +397,7 @@ def fista_lasso(
             best_is_x = False
         rel = _relative_change(f_new, f)
         f = f_new
-        if rel < rtol:
+        if rule.stop(k, rel, y, gy):
             x, gx = y, gy
             converged = True
             break
@@ -324,4 +408,6 @@ def fista_lasso(
         x, y, gx, gy = y, x, gy, gx
     out = x if best_is_x else best
     assert out is not None
-    return FistaResult(out, f_best, f0, n_iter, converged, fs)
+    # x is the last accepted iterate (also after a restart or the iteration cap), gx its gradient.
+    relative_gap = rule.final(n_iter, x, gx) if gap is not None else math.nan
+    return FistaResult(out, f_best, f0, n_iter, converged, fs, relative_gap)

@@ -241,6 +241,15 @@ def code_parts(
     return G.to(dtype), W.to(dtype)
 
 
+def factored_is_cheaper(n: int, m: int) -> bool:
+    """Whether the code step's factored products beat the Gram form for ``n`` bands, ``m`` atoms.
+
+    The Gram form ``Z G`` costs ``2 N m^2`` flops per iteration, the factored form
+    ``(Z D^T - X) D`` costs ``4 N n m``; the factored one is cheaper when ``m > 2 n``.
+    """
+    return m > 2 * n
+
+
 def code_quadratic(
     X: Tensor,
     D: Tensor,
@@ -250,35 +259,83 @@ def code_quadratic(
     L: Tensor | None = None,
     lg: float = 0.0,
     parts: tuple[Tensor, Tensor] | None = None,
+    factored: bool = False,
 ) -> Quadratic:
     """The code step's smooth part on the frames ``X`` (a row block unless ``lg > 0``).
 
-    ``parts`` = :func:`code_parts` (computed here when omitted; pass it to reuse it over
-    blocks).
-    """
-    G, W = parts if parts is not None else code_parts(D, ld, E, le, X.dtype)
-    graph = L if lg else None
+    Two exact forms of the same gradient ``ld (Z D^T - X) D + le (Z - X E^T) + lg L Z``:
 
-    b = X @ W
+    * Gram (``factored=False``): ``Z G - X W`` with ``G``, ``W`` from :func:`code_parts`
+      (``parts``, computed here when omitted; pass it to reuse it over blocks), one
+      ``m x m`` GEMM; the objective is evaluated by expanding the squares.
+    * factored: the residual ``R = Z D^T - X`` (``n`` columns), then ``ld R D``: two thin
+      GEMMs, cheaper when ``m > 2 n`` (:func:`factored_is_cheaper`). The objective is computed
+      from the residual of the last gradient evaluation (``ld/2 ||R||^2`` and the other terms),
+      which keeps the digits that subtracting ``ld/2 ||X||^2`` would lose.
+    """
+    graph = L if lg else None
+    if not factored:
+        G, W = parts if parts is not None else code_parts(D, ld, E, le, X.dtype)
+        b = X @ W
+
+        def apply(v: Tensor, out: Tensor) -> Tensor:
+            torch.mm(v, G, out=out)
+            if graph is not None:
+                torch.addmm(out, graph, v, beta=1.0, alpha=lg, out=out)
+            return out
+
+        def gradient(v: Tensor, out: Tensor) -> Tensor:
+            torch.addmm(b, v, G, beta=-1.0, out=out)  # v G - b in one GEMM
+            if graph is not None:
+                torch.addmm(out, graph, v, beta=1.0, alpha=lg, out=out)
+            return out
+
+        const = 0.5 * ld * dot(X, X) if ld else 0.0
+        if le:
+            XE = X @ E.T
+            const += 0.5 * le * dot(XE, XE)
+            del XE
+        return Quadratic(apply, b, const, gradient)
+
+    Dt = D.T.contiguous()
+    Dld = D * ld
+    XE = X @ E.T if le else None  # the encoder's targets
+    R = torch.empty(X.shape[0], D.shape[0], dtype=X.dtype, device=X.device)
+    P = torch.empty(X.shape[0], D.shape[1], dtype=X.dtype, device=X.device) if lg else None
+    state = {"work": None}
+
+    def residual_gradient(v: Tensor, out: Tensor) -> Tensor:
+        torch.addmm(X, v, Dt, beta=-1.0, out=R)  # R = v D^T - X
+        torch.mm(R, Dld, out=out)
+        if le:
+            out.add_(v, alpha=le).sub_(XE, alpha=le)
+        if P is not None:
+            P.zero_()
+            torch.addmm(P, graph, v, beta=1.0, alpha=1.0, out=P)  # P = L v
+            out.add_(P, alpha=lg)
+        return out
 
     def apply(v: Tensor, out: Tensor) -> Tensor:
-        torch.mm(v, G, out=out)
-        if graph is not None:
-            torch.addmm(out, graph, v, beta=1.0, alpha=lg, out=out)
+        out = residual_gradient(v, out)
+        # A v = gradient + X W, with X W = ld X D + le X E^T
+        torch.addmm(out, X, Dld, out=out)
+        if le:
+            out.add_(XE, alpha=le)
         return out
 
-    def gradient(v: Tensor, out: Tensor) -> Tensor:
-        torch.addmm(b, v, G, beta=-1.0, out=out)  # v G - b in one GEMM
-        if graph is not None:
-            torch.addmm(out, graph, v, beta=1.0, alpha=lg, out=out)
-        return out
+    def value(v: Tensor, gv: Tensor) -> float:
+        del gv  # the residual of the last gradient evaluation (at v) is in R
+        f = 0.5 * ld * dot(R, R)
+        if le:
+            if state["work"] is None or state["work"].shape != v.shape:
+                state["work"] = torch.empty_like(v)
+            w = torch.sub(v, XE, out=state["work"])
+            f += 0.5 * le * dot(w, w)
+        if P is not None:
+            f += 0.5 * lg * dot(v, P)
+        return f
 
-    const = 0.5 * ld * dot(X, X) if ld else 0.0
-    if le:
-        XE = X @ E.T
-        const += 0.5 * le * dot(XE, XE)
-        del XE
-    return Quadratic(apply, b, const, gradient)
+    return Quadratic(apply, torch.empty(0), 0.0, residual_gradient, value)
 
 
 def dictionary_quadratic(stats: GramStats, ld: float) -> Quadratic:

@@ -29,7 +29,7 @@ POINT_KEYS = {
     "n_vectors": "sae",
 }
 #: Solver settings of the ``sae`` configuration shared by every point (not part of its name).
-SOLVER_KEYS = ("n_inner", "n_outer", "step", "device", "seed")
+SOLVER_KEYS = ("n_inner", "n_outer", "gap_tol", "min_inner", "step", "device", "seed")
 MODELS = ("sae", "cqt")
 _NAME = re.compile(r"^(sae|cqt)((?:_[a-z_]+~[0-9.e+-]+)*)$")
 

@@ -19,6 +19,7 @@ dictionary ``D`` ``(n, m)``, encoder ``E`` ``(m, n)``, Laplacian ``L`` ``(N, N)`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from genrelearn.sae.fista import Quadratic, dot, fista, fista_lasso, project_columns
+from genrelearn.sae.duality import Gap, code_gap
+from genrelearn.sae.fista import GAP_EVERY, Quadratic, dot, fista, fista_lasso, project_columns
 from genrelearn.sae.lowmem import fista_lasso_graph_lowmem
 from genrelearn.sae.objective import (
     CODE_BLOCK_ELEMENTS,
@@ -38,6 +40,7 @@ from genrelearn.sae.objective import (
     code_quadratic,
     dictionary_quadratic,
     encoder_quadratic,
+    factored_is_cheaper,
     gram_stats,
     laplacian_norm,
     row_blocks,
@@ -72,7 +75,12 @@ class StepResult:
     lipschitz : float
         The Lipschitz constant whose inverse was the step size.
     converged : bool
-        Whether the relative-change criterion (not the iteration cap) stopped every solve.
+        Whether the stopping rule (``rtol``, or ``gap_tol`` when set; not the iteration cap)
+        stopped every solve.
+    gap : float
+        Code step: the relative duality gap ``(P - bound) / |P|`` of the result, a certified
+        bound on its relative distance to the optimum (``nan`` when not computed, e.g. with
+        ``lz = 0``). Other steps: ``nan``.
     """
 
     x: Tensor
@@ -82,6 +90,7 @@ class StepResult:
     n_iter_mean: float
     lipschitz: float
     converged: bool
+    gap: float = math.nan
 
 
 def _tensor(a: Any, like: Tensor | None = None) -> Tensor:
@@ -110,6 +119,10 @@ def sparse_code(
     rows: int | None = None,
     restart: bool = False,
     low_memory: bool | None = None,
+    gap_tol: float | None = None,
+    min_iter: int = 1,
+    gap_every: int = GAP_EVERY,
+    factored: bool | None = None,
 ) -> StepResult:
     """Codes of the frames ``X`` with the dictionary ``D`` fixed (the Z-step).
 
@@ -151,6 +164,19 @@ def sparse_code(
         With the graph term: solve with three code-sized buffers instead of about seven
         (:mod:`genrelearn.sae.lowmem`; monotone FISTA with restart, about twice the flops per
         iteration). Default: when seven buffers would exceed :data:`LOW_MEMORY_BYTES`.
+    gap_tol : float, optional
+        Certified stopping rule: a solve (each row block, or the whole graph problem) stops when
+        its relative duality gap (:mod:`genrelearn.sae.duality`) is at most ``gap_tol``; ``rtol``
+        then only brings the test forward. ``None``: stop on ``rtol``. The gap of the result is
+        computed either way (``StepResult.gap``) when ``lz > 0``.
+    min_iter : int
+        No stopping test before this many iterations.
+    gap_every : int
+        Iterations between two gap tests.
+    factored : bool, optional
+        Gradient as ``(Z D^T - X) D`` instead of ``Z (D^T D)``: same iterates up to rounding,
+        and the objective from the residual. Default: when it costs fewer flops
+        (:func:`~genrelearn.sae.objective.factored_is_cheaper`, ``m > 2 n``).
 
     Returns
     -------
@@ -191,7 +217,10 @@ def sparse_code(
         return StepResult(out, 0.0, 0.0, 0, 0.0, lip, True)
     if not rows:
         rows = block_rows(m, CODE_BLOCK_ELEMENTS.get(X.device.type, CODE_BLOCK_ELEMENTS["cuda"]))
-    parts = code_parts(D, ld, E, le, X.dtype)
+    if factored is None:
+        factored = factored_is_cheaper(X.shape[1], m)
+    parts = None if factored else code_parts(D, ld, E, le, X.dtype)
+    weights = dict(ld=ld, lz=lz, E=E, le=le, lg=lg)
     if lg and low_memory is None:
         low_memory = 7 * N * m * X.element_size() > LOW_MEMORY_BYTES
     if lg and low_memory:
@@ -199,19 +228,32 @@ def sparse_code(
         if le:
             const += 0.5 * le * sum(dot(Xb @ E.T, Xb @ E.T) for Xb in X.split(rows))
         r = fista_lasso_graph_lowmem(
-            X, *parts, const, L, lg, lz, out, 1.0 / lip, rtol, max_iter, rows
-        )
+            X, *code_parts(D, ld, E, le, X.dtype), const, L, lg, lz, out, 1.0 / lip, rtol,
+            max_iter, rows,
+        )  # fmt: skip
+        gap = code_gap(X, out, D, L=L, **weights).relative if lz else math.nan
         return StepResult(out, r.objective, r.initial_objective, r.n_iter, r.n_iter, lip,
-                          r.converged)  # fmt: skip
+                          r.converged, gap)  # fmt: skip
     rows = N if lg else rows
     f = f0 = 0.0
     n_max, n_sum, converged = 0, 0, True
+    gaps: list[Gap] = []
     for s in row_blocks(N, rows):
         if s.stop <= s.start:
             continue
         Xb, xb = X[s], out[s]
-        q = code_quadratic(Xb, D, ld, E, le, L, lg, parts)
-        res = fista_lasso(q, lz, xb, 1.0 / lip, rtol, max_iter, restart)
+        q = code_quadratic(Xb, D, ld, E, le, L, lg, parts, factored)
+        last: list[Gap] = []
+
+        def block_gap(v: Tensor, gv: Tensor, Xb: Tensor = Xb, last: list[Gap] = last) -> float:
+            del gv  # the bound recomputes the residuals it needs
+            last[:] = [code_gap(Xb, v, D, L=L, **weights)]
+            return last[0].relative
+
+        res = fista_lasso(
+            q, lz, xb, 1.0 / lip, rtol, max_iter, restart, min_iter=min_iter,
+            gap=block_gap if lz else None, gap_tol=gap_tol, gap_every=gap_every,
+        )  # fmt: skip
         if res.x is not xb:
             xb.copy_(res.x)
         f += res.objective
@@ -219,20 +261,32 @@ def sparse_code(
         n_max = max(n_max, res.n_iter)
         n_sum += res.n_iter * (s.stop - s.start)
         converged &= res.converged
+        gaps.extend(last)
         del q, res  # free the block's buffers before the next block
-    return StepResult(out, f, f0, n_max, n_sum / max(N, 1), lip, converged)
+    gap = math.nan
+    if gaps and lz:
+        primal = math.fsum(g.primal for g in gaps)
+        gap = math.fsum(g.gap for g in gaps) / abs(primal) if primal else 0.0
+    return StepResult(out, f, f0, n_max, n_sum / max(N, 1), lip, converged, gap)
 
 
 def _ball_step(
-    q: Quadratic, x0: Tensor, lip: float, rtol: float, max_iter: int, restart: bool
+    q: Quadratic,
+    x0: Tensor,
+    lip: float,
+    rtol: float,
+    max_iter: int,
+    restart: bool,
+    min_iter: int = 1,
 ) -> StepResult:
     """FISTA on ``q`` with the columns projected onto the unit ball (the D- and E-steps)."""
     if lip <= 0:  # the quadratic is constant: nothing to do
         v = q.value(x0)
         return StepResult(x0, v, v, 0, 0.0, lip, True)
     res = fista(
-        q.grad, lambda v, _step: project_columns(v), x0, 1.0 / lip, rtol, max_iter, q.value, restart
-    )
+        q.grad, lambda v, _step: project_columns(v), x0, 1.0 / lip, rtol, max_iter, q.value,
+        restart, min_iter,
+    )  # fmt: skip
     return StepResult(
         res.x, res.objective, res.initial_objective, res.n_iter, res.n_iter, lip, res.converged
     )
@@ -247,6 +301,7 @@ def update_dictionary(
     rtol: float = 1e-5,
     max_iter: int = 500,
     restart: bool = False,
+    min_iter: int = 1,
 ) -> StepResult:
     """The D-step: minimise ``ld/2 ||X - Z D^T||^2`` over atoms in the unit ball.
 
@@ -255,7 +310,9 @@ def update_dictionary(
     ``1 / (ld ||Z^T Z||)`` with the spectral (``tight``) or Frobenius (``thesis``) norm.
     """
     lip = ld * sym_norm(stats.ZtZ, step)
-    return _ball_step(dictionary_quadratic(stats, ld), D.double(), lip, rtol, max_iter, restart)
+    return _ball_step(
+        dictionary_quadratic(stats, ld), D.double(), lip, rtol, max_iter, restart, min_iter
+    )
 
 
 def update_encoder(
@@ -267,13 +324,16 @@ def update_encoder(
     rtol: float = 1e-5,
     max_iter: int = 500,
     restart: bool = False,
+    min_iter: int = 1,
 ) -> StepResult:
     """The E-step: minimise ``le/2 ||Z - X E^T||^2`` over encoders with columns in the unit ball.
 
     Same conventions as :func:`update_dictionary`; the step is ``1 / (le ||X^T X||)``.
     """
     lip = le * sym_norm(stats.XtX, step)
-    return _ball_step(encoder_quadratic(stats, le), E.double(), lip, rtol, max_iter, restart)
+    return _ball_step(
+        encoder_quadratic(stats, le), E.double(), lip, rtol, max_iter, restart, min_iter
+    )
 
 
 __all__ = [

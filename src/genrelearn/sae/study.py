@@ -28,8 +28,8 @@ def make_autoencoder(
     params : mapping
         The point: ``n_atoms``, ``ld``, ``lz``, ``lg``, ``le``, ``rtol``.
     solver : mapping
-        Settings shared by every point: ``n_inner``, ``n_outer``, ``step``, ``device``,
-        ``seed``.
+        Settings shared by every point: ``n_inner``, ``n_outer``, ``gap_tol``, ``min_inner``,
+        ``step``, ``device``, ``seed``.
     n_jobs : int
         Threads of the solver.
 
@@ -47,6 +47,8 @@ def make_autoencoder(
         rtol=float(params["rtol"]),
         n_inner=int(solver["n_inner"]),
         n_outer=int(solver["n_outer"]),
+        gap_tol=None if solver["gap_tol"] is None else float(solver["gap_tol"]),
+        min_inner=int(solver["min_inner"]),
         step=str(solver["step"]),
         device=str(solver["device"]),
         random_state=int(solver["seed"]),
