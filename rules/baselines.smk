@@ -47,7 +47,10 @@ rule classify:
         benchmarks("classify_{feature}_g{ngenres}_{protocol}")
     conda:
         "../envs/classify.yaml"
-    threads: 2
+    # One core: worker processes (each importing scikit-learn) cost more than they save on the
+    # default study's short SVM fits, and one-core jobs side by side keep every core busy. The
+    # scores do not depend on it; profiles/slurm grants more.
+    threads: 1
     resources:
         mem_mb=2000,
         runtime=30,

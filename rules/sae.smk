@@ -181,7 +181,7 @@ rule sae_classify:
         benchmarks("sae_classify_{point}_{protocol}")
     conda:
         "../envs/classify.yaml"
-    threads: 2
+    threads: 1  # as rule classify (rules/baselines.smk)
     resources:
         mem_mb=4000,
         runtime=30,

@@ -32,7 +32,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import ShuffleSplit, StratifiedGroupKFold, train_test_split
+
+# scikit-learn's splitters are imported by the functions that use them: several rules import
+# this module for Split alone and should not pay scikit-learn's start-up (about a second).
 
 PROTOCOLS = ("thesis", "grouped", "fault-filtered")
 #: Protocols given by a fixed, published split rather than by random splits.
@@ -78,6 +80,8 @@ def thesis_splits(
     n_samples: int, n_repeats: int = 20, n_splits: int = 10, test_size: float = 0.1, seed: int = 1
 ) -> list[Split]:
     """Repeated ShuffleSplit over ``n_samples`` samples; repetition ``r`` is seeded ``seed + r``."""
+    from sklearn.model_selection import ShuffleSplit
+
     splits = []
     for rep in range(n_repeats):
         cv = ShuffleSplit(n_splits=n_splits, test_size=test_size, random_state=seed + rep)
@@ -122,6 +126,8 @@ def grouped_splits(
                 f"class {label.item()!r} has {n_groups} clips, fewer than n_splits={n_splits}; "
                 f"lower {config_key} or add clips"
             )
+    from sklearn.model_selection import StratifiedGroupKFold
+
     splits = []
     for rep in range(n_repeats):
         cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed + rep)
@@ -191,6 +197,8 @@ def carve_validation(
             f"{len(labels)} training clips are too few to hold out {n_valid} for validation "
             f"and keep one per class to fit on; add clips or lower {config_key}"
         )
+    from sklearn.model_selection import train_test_split
+
     fit, valid = train_test_split(
         np.arange(len(labels)), test_size=n_valid, stratify=labels, random_state=seed
     )

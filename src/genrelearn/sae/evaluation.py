@@ -16,17 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from genrelearn.classify import Evaluation, fit_and_score_held_out, make_classifier
 from genrelearn.features.store import FrameSet
 from genrelearn.graph import add_noise, minmax_scale
 from genrelearn.io import read_json
 from genrelearn.pooling import PooledSet, pool_frameset
 from genrelearn.protocols import Split
+
+if TYPE_CHECKING:
+    from genrelearn.classify import Evaluation
 
 
 def sae_frames(frames: FrameSet, genres: Sequence[str], max_frames: int | None) -> FrameSet:
@@ -95,6 +97,10 @@ def evaluate_folds(
     svm : mapping
         Keyword arguments of :class:`sklearn.svm.SVC`.
     """
+    # scikit-learn is imported here, not with the module: the rules that only load, scale or
+    # pool frames (the kNN graph, the fits, the CQT codes) then start without it.
+    from genrelearn.classify import Evaluation, fit_and_score_held_out, make_classifier
+
     classes = sorted(set(folds[0][1].genres) | set(folds[0][2].genres))
     model = make_classifier(scaling, svm)
     rows, confusions = [], []
