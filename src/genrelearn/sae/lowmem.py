@@ -36,7 +36,14 @@ from dataclasses import dataclass
 
 import torch
 
-from genrelearn.sae.duality import GRAPH_SCALES, Gap, empty_interval, row_bound, update_row_interval
+from genrelearn.sae.duality import (
+    Gap,
+    empty_interval,
+    gradient_peak,
+    graph_scales,
+    row_bound,
+    update_row_interval,
+)
 from genrelearn.sae.fista import _check, _momentum, _relative_change, dot, soft_threshold_
 from genrelearn.sae.objective import csr_rows, row_blocks
 
@@ -464,6 +471,7 @@ def _chunked_gap(
         return torch.sparse.mm(L_rows[j], zc).mul_(lg) if lg else None
 
     lo, hi = empty_interval(N, X.device)
+    peak = 0.0
     for i, zc in enumerate(zs):
         for j, s in enumerate(blocks):
             u = explicit(i, zc, s, True)
@@ -473,6 +481,7 @@ def _chunked_gap(
             l1_parts.append(float(zc[s].abs().sum(dtype=torch.float64)) if lz else 0.0)
             if lz:
                 update_row_interval(u, v, 1.0, lz, lo[s], hi[s])
+                peak = max(peak, gradient_peak(u, v))
     kz = math.fsum(kz_parts)
     primal = 0.5 * float(b.sum()) + kz + lz * math.fsum(l1_parts)
     if not lz:
@@ -480,7 +489,7 @@ def _chunked_gap(
     bound = row_bound(a, b, lo, hi)
     if math.isfinite(bound) or not lg:
         return Gap(primal, bound - kz)
-    for t in GRAPH_SCALES[1:]:
+    for t in graph_scales(peak, lz):
         lo, hi = empty_interval(N, X.device)
         for i, zc in enumerate(zs):
             for j, s in enumerate(blocks):
