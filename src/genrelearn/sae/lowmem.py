@@ -332,11 +332,9 @@ def fista_lasso_graph_chunked(
 
     def residual(zs: list[Tensor], out: Tensor) -> Tensor:
         """``out = Z D^T - X`` from the chunks of ``Z``."""
-        for i, zc in enumerate(zs):
-            if i == 0:
-                torch.addmm(X, zc, DcT[0], beta=-1.0, out=out)
-            else:
-                out.addmm_(zc, DcT[i])
+        out.copy_(X)  # then out <- -out + z_0 D_0^T (a GEMM's own beta; addmm(X, ..., out=)
+        for i, zc in enumerate(zs):  # runs at half the speed)
+            out.addmm_(zc, DcT[i], beta=-1.0 if i == 0 else 1.0)
         return out
 
     def chunk_terms(i: int, zc: Tensor) -> float:
@@ -408,8 +406,8 @@ def fista_lasso_graph_chunked(
         if not stop:
             t, beta = _momentum(t)
             for xc, yc in zip(xs, ys, strict=True):
-                xc.mul_(-beta).add_(yc, alpha=1.0 + beta)
-            Rx.mul_(-beta).add_(Ry, alpha=1.0 + beta)
+                torch.lerp(yc, xc, -beta, out=xc)  # z + beta (z - x) in one pass
+            torch.lerp(Ry, Rx, -beta, out=Rx)
         xs, ys, Rx, Ry = ys, xs, Ry, Rx
         if stop:
             converged = True
