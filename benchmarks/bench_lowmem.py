@@ -137,14 +137,14 @@ def table(results: list[dict[str, Any]]) -> str:
     """The markdown table of :func:`solve_child` results."""
     lines = [
         "| solver | L indices | iterations | s per iteration | peak RSS before the solve "
-        "| peak RSS (whole process) | objective after | load |",
-        "|---|---|---|---|---|---|---|---|",
+        "| peak RSS (whole process) | solver's objective | energy_terms objective | load |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['solver']} | {r['index_dtype']} | {r['n_iter']} | {r['per_iter']:.2f} | "
             f"{r['peak_before_solve'] / 2**30:.2f} GiB | **{r['peak'] / 2**30:.2f} GiB** | "
-            f"{r['objective']:.7g} | {r['load']:.1f} |"
+            f"{r['objective']:.7g} | {r['energy']:.7g} | {r['load']:.1f} |"
         )
     return "\n".join(lines)
 
