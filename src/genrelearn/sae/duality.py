@@ -27,7 +27,8 @@ built from the current codes: row ``i`` of ``theta`` is ``s_i`` times the gradie
 
 Without the graph (``lg = 0``) ``t`` plays no part and the rows are independent. With it, the
 feasible ``t`` form an interval ``[0, t_max]`` (the constraints are convex in ``(s, t)`` and hold at
-the origin); the largest of a few trial values that is feasible is used. At the optimum
+the origin); the largest of a few trial values that is feasible is used, the last of them
+``lz / max |u + v|``, which is always feasible (:func:`graph_scales`). At the optimum
 ``s_i = t = 1`` is feasible and the gap is zero, so the gap goes to zero as the codes converge.
 With ``lz = 0`` the constraint forces the exact optimum and the bound is useless: the gap is then
 reported as ``nan`` and does not stop a solve.
@@ -134,6 +135,28 @@ def row_bound(a: Tensor, b: Tensor, lo: Tensor, hi: Tensor) -> float:
     return float((-s * a - 0.5 * s * s * b).sum())
 
 
+def gradient_peak(u: Tensor, v: Tensor | None) -> float:
+    """``max |u + v|`` over the entries, in double precision (``0`` when there are none)."""
+    if not u.numel():
+        return 0.0
+    w = u.double() if v is None else u.double() + v.double()
+    return float(w.abs().max())
+
+
+def graph_scales(peak: float, lz: float) -> list[float]:
+    """The graph scales to try after ``t = 1``, largest first, ending with one that is feasible.
+
+    ``peak`` is ``max |u + v|`` (:func:`gradient_peak` at ``t = 1``). With ``s_i = t`` for every
+    row the constraints read ``t |u + v| <= lz``, so ``t0 = lz / peak`` is feasible (taken a
+    relative 1e-12 smaller, against rounding in :func:`update_row_interval`). Near the optimum
+    ``peak`` is ``lz`` up to rounding and ``t0`` is 1 up to rounding, so the gap goes to zero
+    with the codes' error instead of stalling at the coarse grid's ``(1 - 0.999^2) k(Z)``
+    whenever rounding makes ``t = 1`` infeasible.
+    """
+    t0 = min(1.0, lz / peak) * (1.0 - 1e-12) if peak > 0 else 1.0
+    return [t for t in GRAPH_SCALES[1:] if t > t0] + [t0]
+
+
 def residual_reductions(
     X: Tensor,
     Z: Tensor,
@@ -207,6 +230,7 @@ def code_gap(
     a, b = torch.zeros(N, **f64), torch.zeros(N, **f64)
     lo, hi = empty_interval(N, X.device)
     kz_parts, l1_parts = [], []
+    peak = 0.0  # max |u + v|: the graph scale lz / peak is feasible with s_i = t for every row
 
     def graph_gradient(s: slice) -> Tensor | None:
         if not graph:
@@ -223,6 +247,7 @@ def code_gap(
         l1_parts.append(float(Z[s].abs().sum(dtype=torch.float64)) if lz else 0.0)
         if lz:
             update_row_interval(u, v, 1.0, lz, lo[s], hi[s])
+            peak = max(peak, gradient_peak(u, v))
         del u, v
     kz = math.fsum(kz_parts)
     primal = 0.5 * float(b.sum()) + kz + lz * math.fsum(l1_parts)
@@ -231,7 +256,7 @@ def code_gap(
     bound = row_bound(a, b, lo, hi)
     if math.isfinite(bound) or not graph:
         return Gap(primal, bound - kz)
-    for t in GRAPH_SCALES[1:]:
+    for t in graph_scales(peak, lz):
         lo, hi = empty_interval(N, X.device)
         for s in blocks:
             u = residual_reductions(X[s], Z[s], D, ld, E, le)[2]
