@@ -22,6 +22,13 @@ Settings (each fit runs in a fresh process, so its peak RSS is its own, data inc
 (bg) the full set with the graph: m = 512, lg = 100, the K = 11 graph over all 1,288,000
     frames from faiss HNSW (the ``auto`` backend at this size), ``--graph-outer`` outer
     iterations: time per outer iteration and peak memory (goal: within 8 GB).
+(ab) side by side in one run: the solver of another revision (``--baseline REV``, checked out
+    into a temporary git worktree and imported from there by the child process) against this
+    checkout's, with the stopping rule as before (rtol only) and with the certified one
+    (``--gap-tol``, ``--min-inner``), on (a) and on the first ``--ab-clips`` clips of each genre
+    of (b) (m = 512, no graph, 15 outer iterations, rtol 1e-5). Each row's final relative
+    duality gap of its last Z-step is recomputed here with :mod:`genrelearn.sae.duality`, so
+    the old solver's rows get one too.
 
 Example::
 
@@ -64,11 +71,19 @@ def build_graph(
 # --------------------------------------------------------------------------- children
 
 
-def _fit_child(data: str, lap: str | None, params: dict[str, Any], threads: int):
+def _fit_child(
+    data: str, lap: str | None, params: dict[str, Any], threads: int, src: str | None = None
+):
+    if src is not None:  # another revision's library (a spawned child imports it first)
+        sys.path.insert(0, src)
     import scipy.sparse as sp
     import torch
 
+    import genrelearn
     from genrelearn.sae import StructuredAutoEncoder
+
+    if src is not None:
+        assert Path(genrelearn.__file__).is_relative_to(src), genrelearn.__file__
 
     torch.set_num_threads(threads)
     X = np.load(data)
@@ -89,8 +104,51 @@ def _fit_child(data: str, lap: str | None, params: dict[str, Any], threads: int)
         "sparsity": float(h["sparsity"].iloc[-1]),
         "history": h,
         "dictionary": est.dictionary_,
+        "codes": est.codes_,
         "lipschitz": est.lipschitz_,
     }
+
+
+def _gap_child(data: str, lap: str | None, params: dict[str, Any], r: dict[str, Any], threads):
+    """Relative duality gap of a fit's last codes for the dictionary it was coded with.
+
+    The last Z-step coded the frames with the dictionary of the previous outer iteration,
+    which a fit does not keep; the gap here is that of the final codes for the final
+    dictionary, the same certificate for every revision.
+    """
+    import scipy.sparse as sp
+    import torch
+
+    from genrelearn.sae.duality import code_gap
+    from genrelearn.sae.objective import to_torch_csr
+
+    torch.set_num_threads(threads)
+    X = torch.from_numpy(np.load(data).astype(np.float32))
+    L = None
+    if lap and params.get("lg"):
+        L = to_torch_csr(sp.load_npz(lap), "cpu", torch.float32)
+    g = code_gap(
+        X, torch.from_numpy(r["codes"]), torch.from_numpy(r["dictionary"]).float(),
+        ld=params["ld"], lz=params["lz"], L=L, lg=params.get("lg", 0.0),
+    )  # fmt: skip
+    return g.relative
+
+
+def _worktree(rev: str, cache: Path) -> Path:
+    """``src/`` of ``rev`` in a git worktree under ``cache`` (made once per revision)."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    sha = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", rev], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = cache / f"rev-{sha[:12]}"
+    if not tree.exists():
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "--detach", str(tree), sha],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    return tree / "src"
 
 
 def _peer_child(data: str, lap: str, D: np.ndarray, n: int, lz, ld, lg, rtol, maxit, threads):
@@ -159,11 +217,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/genrelearn-bench"))
     ap.add_argument("--clips-per-genre", type=int, default=100)
-    ap.add_argument("--settings", default="a,a0,peer,b,bg", help="subset of a,a0,peer,b,bg")
+    ap.add_argument("--settings", default="a,a0,peer,b,bg", help="subset of a,a0,peer,b,bg,ab")
     ap.add_argument("--peer-n", type=int, default=149_000, help="frames in the peer comparison")
     ap.add_argument("--full-outer", type=int, default=2, help="outer iterations of (b)")
     ap.add_argument("--graph-outer", type=int, default=1, help="outer iterations of (bg)")
     ap.add_argument("--graph-inner", type=int, default=500, help="Z-step cap of (bg)")
+    ap.add_argument("--baseline", default="2c29968", help="revision of the (ab) baseline solver")
+    ap.add_argument("--ab-clips", type=int, default=10, help="clips per genre of (ab) at m=512")
+    ap.add_argument("--gap-tol", type=float, default=1e-2, help="certified rule of (ab)")
+    ap.add_argument("--min-inner", type=int, default=5, help="min inner iterations of (ab)")
     ap.add_argument("--prepare-only", action="store_true")
     args = ap.parse_args()
 
@@ -194,6 +256,9 @@ def main() -> None:
             backend="hnsw",
         )
         log(f"full graph ready ({full_graph_seconds:.0f} s build): {full_lap}")
+    ab_full = args.cache_dir / f"sae_X_10x{args.ab_clips}x644.npy"
+    if "ab" in settings and not ab_full.exists():
+        np.save(ab_full, frame_subset(frames_path, 10, args.ab_clips, 644))
     if args.prepare_only:
         return
 
@@ -231,6 +296,28 @@ def main() -> None:
                 (f"(bg) 1,288,000 x 96, m=512, lg=100, n_outer<={n_outer}, "
                  f"n_inner<={args.graph_inner}", r)
             )  # fmt: skip
+        elif name == "ab":
+            base_src = str(_worktree(args.baseline, args.cache_dir))
+            certified = {"gap_tol": args.gap_tol, "min_inner": args.min_inner}
+            n_ab = 10 * args.ab_clips * 1288
+            cases = [
+                (f"{n_ab:,} x 96, m=512, lg=0, <=15 outer", str(ab_full), None,
+                 {**thesis, "n_atoms": 512, "lg": 0.0, "n_outer": 15}),
+                ("149,000 x 96, m=128, lg=100 (a)", str(small), str(lap), {**thesis, "lg": 100.0}),
+            ]  # fmt: skip
+            for case, data, graph, params in cases:
+                for solver, src, extra in (
+                    (f"{args.baseline} (rtol)", base_src, {}),
+                    ("this checkout (rtol)", None, {}),
+                    (f"this checkout (gap_tol {args.gap_tol:g}, min_inner {args.min_inner})",
+                     None, certified),
+                ):  # fmt: skip
+                    log(f"(ab) {case}: {solver}")
+                    fit = {**params, **extra}
+                    r = run_in_child(_fit_child, data, graph, fit, args.threads, src)
+                    r["gap"] = run_in_child(_gap_child, data, graph, params, r, args.threads)
+                    print(r["history"].to_string(), file=sys.stderr)
+                    rows.append((f"(ab) {case}, {solver}", r))
         elif name == "peer":
             D = fitted_D
             if D is None:  # the initial dictionary of the estimator (seed 1)
@@ -270,16 +357,17 @@ def main() -> None:
         )
     print(
         "\n| setting | time | peak RSS | outer | inner Z (sum of max / mean over blocks) | inner D "
-        "| final objective | non-zeros |"
+        "| final objective | non-zeros | final Z gap |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for label, r in rows:
         if label == "peer":
             continue
+        gap = f"{r['gap']:.1e}" if "gap" in r else "–"
         print(
             f"| {label} | {r['seconds']:.0f} s | {_gb(r['peak'])} | {r['outer']} | "
             f"{r['inner_z']} / {r['inner_z_mean']:.0f} | {r['inner_d']} | {r['objective']:.6g} | "
-            f"{100 * r['sparsity']:.1f}% |"
+            f"{100 * r['sparsity']:.1f}% | {gap} |"
         )
     for label, r in rows:
         if label.startswith(("(b)", "(bg)")):

@@ -177,3 +177,22 @@ def test_estimator_records_and_honours_the_gap():
     assert (tight.history_["inner_z"] >= 3).all() and (tight.history_["inner_d"] >= 3).all()
     with pytest.raises(ValueError, match="gap_tol"):
         StructuredAutoEncoder(gap_tol=0.0).fit(X.numpy())
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_row_interval_is_exactly_the_feasible_scales(graph):
+    """Each row's interval holds the s with |s u + t v| <= lz on every entry, and no other."""
+    from genrelearn.sae.duality import empty_interval, update_row_interval
+
+    rng = np.random.default_rng(8)
+    u = torch.from_numpy(rng.normal(size=(200, 6)))
+    u[::7, 2] = 0.0  # zero gradients, with and without a violating graph entry
+    v = torch.from_numpy(rng.normal(size=(200, 6)) * 0.3) if graph else None
+    lo, hi = empty_interval(200, "cpu")
+    update_row_interval(u[:, :4], None if v is None else v[:, :4], 0.8, 1.0, lo, hi)
+    update_row_interval(u[:, 4:], None if v is None else v[:, 4:], 0.8, 1.0, lo, hi)
+    w = torch.zeros_like(u) if v is None else 0.8 * v
+    for s in np.linspace(-3, 3, 601):
+        feasible = ((s * u + w).abs() <= 1.0).all(dim=1)
+        inside = (lo <= s) & (s <= hi)
+        assert torch.equal(feasible, inside), s

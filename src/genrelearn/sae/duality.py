@@ -27,8 +27,8 @@ built from the current codes: row ``i`` of ``theta`` is ``s_i`` times the gradie
 
 Without the graph (``lg = 0``) ``t`` plays no part and the rows are independent. With it, the
 feasible ``t`` form an interval ``[0, t_max]`` (the constraints are convex in ``(s, t)`` and hold at
-the origin); the largest of a few trial values that is feasible is used, the last of them
-``lz / max |u + v|``, which is always feasible (:func:`graph_scales`). At the optimum
+the origin); ``t = 1`` is tried first, then ``lz / max |u + v|``, which is always feasible
+(:func:`graph_scales`) and tends to 1 as the codes converge. At the optimum
 ``s_i = t = 1`` is feasible and the gap is zero, so the gap goes to zero as the codes converge.
 With ``lz = 0`` the constraint forces the exact optimum and the bound is useless: the gap is then
 reported as ``nan`` and does not stop a solve.
@@ -45,6 +45,9 @@ from dataclasses import dataclass
 import torch
 
 Tensor = torch.Tensor
+
+KEEP_ELEMENTS = 1 << 24
+"""Up to this many code entries, :func:`code_gap` keeps the gradients of its first pass."""
 
 GRAPH_SCALES = (1.0, 0.999, 0.99, 0.95, 0.9, 0.75, 0.5, 0.25, 0.0)
 """Trial values of the graph term's scale ``t``, largest first (``0`` is always feasible)."""
@@ -102,18 +105,20 @@ def update_row_interval(
     lo, hi : (rows,) float64 Tensor
         The interval so far, updated in place (columns can be visited in any number of chunks).
     """
-    u = u.double()
-    w = torch.zeros_like(u) if v is None or t == 0 else v.double() * t
-    zero = u == 0
-    safe = torch.where(zero, torch.ones_like(u), u)
-    first = (-lz - w) / safe
-    second = (lz - w) / safe
-    low = torch.minimum(first, second)
-    high = torch.maximum(first, second)
-    # u_ij = 0: no constraint on s when |t v_ij| <= lz, no feasible s otherwise.
-    violated = zero & (w.abs() > lz)
-    low = torch.where(zero, torch.where(violated, math.inf, -math.inf), low)
-    high = torch.where(zero, torch.where(violated, -math.inf, math.inf), high)
+    if v is None or t == 0:  # |s| max_j |u_ij| <= lz: a symmetric interval, one pass
+        peak = u.abs().amax(dim=1).double()
+        half = torch.where(peak > 0, lz / torch.where(peak > 0, peak, 1.0), math.inf)
+        torch.maximum(lo, -half, out=lo)
+        torch.minimum(hi, half, out=hi)
+        return
+    # With w = t v: s in [(-lz - w') / |u|, (lz - w') / |u|], w' = w sign(u), sign(0) = +1 (so
+    # that |w| > lz still empties the interval of a zero u through an infinite bound).
+    ud = u.double()
+    au = ud.abs()  # new tensors: u and v may be float64 already, and kept by the caller
+    w = v.double() * t
+    w = torch.where(ud < 0, -w, w)
+    low = torch.sub(-lz, w).div_(au).nan_to_num_(nan=-math.inf)
+    high = w.neg_().add_(lz).div_(au).nan_to_num_(nan=math.inf)
     torch.maximum(lo, low.amax(dim=1), out=lo)
     torch.minimum(hi, high.amin(dim=1), out=hi)
 
@@ -238,7 +243,10 @@ def code_gap(
         Lb = L if len(blocks) == 1 else csr_rows(L, s.start, s.stop)
         return torch.sparse.mm(Lb, Z).mul_(lg)
 
-    # First pass: the primal and, with t = 1, the intervals.
+    # First pass: the primal and, with t = 1, the intervals. The gradients are kept for a second
+    # scale when they are small (the default graph solver's sizes), else recomputed.
+    keep = graph and N * Z.shape[1] <= KEEP_ELEMENTS
+    kept: list[tuple[Tensor, Tensor | None]] = []
     for s in blocks:
         a[s], b[s], u = residual_reductions(X[s], Z[s], D, ld, E, le)
         v = graph_gradient(s)
@@ -248,6 +256,8 @@ def code_gap(
         if lz:
             update_row_interval(u, v, 1.0, lz, lo[s], hi[s])
             peak = max(peak, gradient_peak(u, v))
+        if keep:
+            kept.append((u, v))
         del u, v
     kz = math.fsum(kz_parts)
     primal = 0.5 * float(b.sum()) + kz + lz * math.fsum(l1_parts)
@@ -256,12 +266,15 @@ def code_gap(
     bound = row_bound(a, b, lo, hi)
     if math.isfinite(bound) or not graph:
         return Gap(primal, bound - kz)
-    for t in graph_scales(peak, lz):
-        lo, hi = empty_interval(N, X.device)
-        for s in blocks:
-            u = residual_reductions(X[s], Z[s], D, ld, E, le)[2]
-            update_row_interval(u, graph_gradient(s), t, lz, lo[s], hi[s])
-        bound = row_bound(a, b, lo, hi)
-        if math.isfinite(bound):
-            return Gap(primal, bound - t * t * kz)
-    return Gap(primal, -math.inf)
+    # t = 1 is infeasible: the largest scale known to be feasible, lz / max |u + v|, which is 1 up
+    # to the codes' error near the optimum (one more pass; a finer search would cost one each).
+    t = graph_scales(peak, lz)[-1]
+    lo, hi = empty_interval(N, X.device)
+    for i, s in enumerate(blocks):
+        if keep:
+            u, v = kept[i]
+        else:
+            u, v = residual_reductions(X[s], Z[s], D, ld, E, le)[2], graph_gradient(s)
+        update_row_interval(u, v, t, lz, lo[s], hi[s])
+    bound = row_bound(a, b, lo, hi)
+    return Gap(primal, bound - t * t * kz if math.isfinite(bound) else -math.inf)

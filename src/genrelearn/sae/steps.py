@@ -11,8 +11,9 @@ dictionary ``D`` ``(n, m)``, encoder ``E`` ``(m, n)``, Laplacian ``L`` ``(N, N)`
   since the total is the sum of the blocks' objectives, the whole problem then meets the same
   criterion). Memory is the output plus a handful of block buffers. With the graph term it is
   one block, solved by :func:`~genrelearn.sae.fista.fista_lasso` (about six buffers shaped like
-  the codes) or, for large problems, by :func:`~genrelearn.sae.lowmem.fista_lasso_graph_lowmem`
-  (three buffers, about twice the flops per iteration); see ``low_memory``.
+  the codes) or, for large problems, by :func:`~genrelearn.sae.lowmem.fista_lasso_graph_chunked`
+  (the codes and one more buffer shaped like them, worked on by column chunks of atoms); see
+  ``low_memory``.
 * :func:`update_dictionary` (D-step) and :func:`update_encoder` (E-step): FISTA with the
   column-wise projection onto the unit l2 ball, in double precision on the Gram matrices.
 """
@@ -28,8 +29,8 @@ import scipy.sparse as sp
 import torch
 
 from genrelearn.sae.duality import Gap, code_gap
-from genrelearn.sae.fista import GAP_EVERY, Quadratic, dot, fista, fista_lasso, project_columns
-from genrelearn.sae.lowmem import fista_lasso_graph_lowmem
+from genrelearn.sae.fista import GAP_EVERY, Quadratic, fista, fista_lasso, project_columns
+from genrelearn.sae.lowmem import fista_lasso_graph_chunked
 from genrelearn.sae.objective import (
     CODE_BLOCK_ELEMENTS,
     STEP_RULES,
@@ -161,9 +162,10 @@ def sparse_code(
     restart : bool
         Monotone FISTA with function-value restart instead of best-iterate FISTA.
     low_memory : bool, optional
-        With the graph term: solve with three code-sized buffers instead of about seven
-        (:mod:`genrelearn.sae.lowmem`; monotone FISTA with restart, about twice the flops per
-        iteration). Default: when seven buffers would exceed :data:`LOW_MEMORY_BYTES`.
+        With the graph term: solve by column chunks of atoms with about two code-sized buffers
+        instead of seven (:func:`~genrelearn.sae.lowmem.fista_lasso_graph_chunked`; monotone
+        FISTA with restart, factored products). Default: when seven buffers would exceed
+        :data:`LOW_MEMORY_BYTES`.
     gap_tol : float, optional
         Certified stopping rule: a solve (each row block, or the whole graph problem) stops when
         its relative duality gap (:mod:`genrelearn.sae.duality`) is at most ``gap_tol``; ``rtol``
@@ -224,14 +226,13 @@ def sparse_code(
     if lg and low_memory is None:
         low_memory = 7 * N * m * X.element_size() > LOW_MEMORY_BYTES
     if lg and low_memory:
-        const = 0.5 * ld * dot(X, X) if ld else 0.0
-        if le:
-            const += 0.5 * le * sum(dot(Xb @ E.T, Xb @ E.T) for Xb in X.split(rows))
-        r = fista_lasso_graph_lowmem(
-            X, *code_parts(D, ld, E, le, X.dtype), const, L, lg, lz, out, 1.0 / lip, rtol,
-            max_iter, rows,
+        r = fista_lasso_graph_chunked(
+            X, D, ld, L, lg, lz, out, 1.0 / lip, E=E, le=le, rtol=rtol, max_iter=max_iter,
+            min_iter=min_iter, gap_tol=gap_tol, gap_every=gap_every,
         )  # fmt: skip
-        gap = code_gap(X, out, D, L=L, **weights).relative if lz else math.nan
+        gap = r.gap
+        if lz and math.isnan(gap):  # computed by the solver only with gap_tol set
+            gap = code_gap(X, out, D, L=L, **weights).relative
         return StepResult(out, r.objective, r.initial_objective, r.n_iter, r.n_iter, lip,
                           r.converged, gap)  # fmt: skip
     rows = N if lg else rows
