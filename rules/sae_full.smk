@@ -144,7 +144,7 @@ rule sae_full_cqt_codes:
 rule sae_full_classify:
     """Pool the codes (or the frames) of all clips and score the SVM, thesis protocol."""
     input:
-        codes=res("sae_full/all/{point}/codes.npz"),
+        codes=[res("sae_full/all/{point}/codes.npz")],  # a list, as the script reads parts
         frames=res("sae_full/frames.npz"),  # not read: its size sizes the job
         code=library_code("sae_classify"),
     output:
