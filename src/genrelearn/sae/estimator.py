@@ -388,7 +388,7 @@ class StructuredAutoEncoder(TransformerMixin, BaseEstimator):
             f"non-zeros {100 * row['sparsity']:.2f}%  Z gap {row['gap_z']:.2e}  inner z/d/e "
             f"{row['inner_z']}/{row['inner_d']}/{row['inner_e']}  {row['seconds']:.1f} s"
         )
-        _log.debug(msg)
+        _log.info(msg)
         if self.verbose:
             print(msg, flush=True)
 
