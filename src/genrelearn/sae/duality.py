@@ -176,14 +176,14 @@ def residual_reductions(
     codes' dtype.
     """
     R = torch.addmm(X, Z, D.T, beta=-1.0)
-    a = ld * (R.double() * X.double()).sum(dim=1)
-    b = ld * R.double().square().sum(dim=1)
+    a = (R * X).sum(dim=1, dtype=torch.float64).mul_(ld)  # float32 products, float64 sums
+    b = R.square().sum(dim=1, dtype=torch.float64).mul_(ld)
     u = torch.mm(R, D).mul_(ld)
     if le:
         XE = X @ E.T
         R2 = Z - XE
-        a += le * (R2.double() * XE.double()).sum(dim=1)
-        b += le * R2.double().square().sum(dim=1)
+        a += le * (R2 * XE).sum(dim=1, dtype=torch.float64)
+        b += le * R2.square().sum(dim=1, dtype=torch.float64)
         u.add_(R2, alpha=le)
     return a, b, u
 
@@ -251,11 +251,12 @@ def code_gap(
         a[s], b[s], u = residual_reductions(X[s], Z[s], D, ld, E, le)
         v = graph_gradient(s)
         if graph:
-            kz_parts.append(0.5 * float((Z[s].double() * v.double()).sum()))
+            kz_parts.append(0.5 * float((Z[s] * v).sum(dtype=torch.float64)))
         l1_parts.append(float(Z[s].abs().sum(dtype=torch.float64)) if lz else 0.0)
         if lz:
             update_row_interval(u, v, 1.0, lz, lo[s], hi[s])
-            peak = max(peak, gradient_peak(u, v))
+            if graph:
+                peak = max(peak, gradient_peak(u, v))
         if keep:
             kept.append((u, v))
         del u, v

@@ -183,8 +183,8 @@ def _check(step: float, rtol: float, max_iter: int, min_iter: int = 1) -> None:
         raise ValueError(f"min_iter must be >= 1, got {min_iter}")
 
 
-GAP_EVERY = 10
-"""Iterations between two duality-gap tests (a test costs about one iteration)."""
+GAP_EVERY = 20
+"""Iterations between two duality-gap tests (a test costs a few iterations)."""
 
 
 class GapRule:
@@ -193,7 +193,7 @@ class GapRule:
     With ``gap_tol`` set, a solve stops only when its relative duality gap is at most
     ``gap_tol`` (``rtol`` then only brings a test forward); the gap is tested once ``min_iter``
     iterations have run, every ``every`` iterations, and when the relative objective change
-    falls below ``rtol`` (at most every ``every // 5`` iterations). Without ``gap_tol`` the
+    falls below ``rtol`` (at most every ``every // 4`` iterations). Without ``gap_tol`` the
     solve stops on ``rtol`` once ``min_iter`` iterations have run, as pyunlocbox's.
     """
 
@@ -219,7 +219,7 @@ class GapRule:
         if self.gap_tol is None:
             return rel < self.rtol
         since = k - self.last
-        if since >= self.every or (rel < self.rtol and since >= max(1, self.every // 5)):
+        if since >= self.every or (rel < self.rtol and since >= max(1, self.every // 4)):
             self.last, self.value = k, self.gap(x, gx)
             return self.value <= self.gap_tol
         return False
