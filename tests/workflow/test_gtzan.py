@@ -269,7 +269,12 @@ def build_gtzan_paper(generated: Path, tmp_path: Path) -> Path:
         (gen / synth_only).unlink()
     pdf = tmp_path / "paper.pdf"
     # the hand-written section files beside paper.tex (each read by an \input line) are sources too
-    sections = [p for p in sorted((REPO / "paper").glob("*.tex")) if p.name != "paper.tex"]
+    # (sae_full.tex only when the full-scale experiment is on: it is off in the tiny run)
+    sections = [
+        p
+        for p in sorted((REPO / "paper").glob("*.tex"))
+        if p.name not in ("paper.tex", "sae_full.tex")
+    ]
     build_pdf(
         REPO / "paper" / "paper.tex",
         [REPO / "paper" / "refs.bib", *sections],
