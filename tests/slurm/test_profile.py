@@ -72,7 +72,7 @@ def test_gpu_for_the_pytorch_rule_only():
     gpu = {rule for rule, res in profile()["set-resources"].items() if res.get("gpu")}
     deep = {"deep_dbn", "deep_dbn_layers", "deep_convrbm", "deep_vae"}  # DBN / ConvRBM / VAE
     supervised = {"supervised_classify", "supervised_affect"}  # the CNN/LSTM study
-    assert gpu == {"sae_fit", "random_cnn_features"} | deep | supervised
+    assert gpu == {"sae_fit", "sae_full_fit", "random_cnn_features"} | deep | supervised
 
 
 def test_site_settings_are_left_to_the_user():
