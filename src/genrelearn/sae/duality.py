@@ -28,7 +28,7 @@ built from the current codes: row ``i`` of ``theta`` is ``s_i`` times the gradie
 Without the graph (``lg = 0``) ``t`` plays no part and the rows are independent. With it, the
 feasible ``t`` form an interval ``[0, t_max]`` (the constraints are convex in ``(s, t)`` and hold at
 the origin); ``t = 1`` is tried first, then ``lz / max |u + v|``, which is always feasible
-(:func:`graph_scales`) and tends to 1 as the codes converge. At the optimum
+(:func:`graph_scale`) and tends to 1 as the codes converge. At the optimum
 ``s_i = t = 1`` is feasible and the gap is zero, so the gap goes to zero as the codes converge.
 With ``lz = 0`` the constraint forces the exact optimum and the bound is useless: the gap is then
 reported as ``nan`` and does not stop a solve.
@@ -48,9 +48,6 @@ Tensor = torch.Tensor
 
 KEEP_ELEMENTS = 1 << 24
 """Up to this many code entries, :func:`code_gap` keeps the gradients of its first pass."""
-
-GRAPH_SCALES = (1.0, 0.999, 0.99, 0.95, 0.9, 0.75, 0.5, 0.25, 0.0)
-"""Trial values of the graph term's scale ``t``, largest first (``0`` is always feasible)."""
 
 
 @dataclass
@@ -148,18 +145,16 @@ def gradient_peak(u: Tensor, v: Tensor | None) -> float:
     return float(w.abs().max())
 
 
-def graph_scales(peak: float, lz: float) -> list[float]:
-    """The graph scales to try after ``t = 1``, largest first, ending with one that is feasible.
+def graph_scale(peak: float, lz: float) -> float:
+    """The graph scale tried after ``t = 1``: ``t0 = lz / peak``, always feasible.
 
     ``peak`` is ``max |u + v|`` (:func:`gradient_peak` at ``t = 1``). With ``s_i = t`` for every
-    row the constraints read ``t |u + v| <= lz``, so ``t0 = lz / peak`` is feasible (taken a
-    relative 1e-12 smaller, against rounding in :func:`update_row_interval`). Near the optimum
-    ``peak`` is ``lz`` up to rounding and ``t0`` is 1 up to rounding, so the gap goes to zero
-    with the codes' error instead of stalling at the coarse grid's ``(1 - 0.999^2) k(Z)``
-    whenever rounding makes ``t = 1`` infeasible.
+    row the constraints read ``t |u + v| <= lz``, so ``t0`` is feasible (taken a relative 1e-12
+    smaller, against rounding in :func:`update_row_interval`). Near the optimum ``peak`` is
+    ``lz`` up to rounding and ``t0`` is 1 up to rounding, so the gap goes to zero with the
+    codes' error whenever rounding makes ``t = 1`` infeasible.
     """
-    t0 = min(1.0, lz / peak) * (1.0 - 1e-12) if peak > 0 else 1.0
-    return [t for t in GRAPH_SCALES[1:] if t > t0] + [t0]
+    return min(1.0, lz / peak) * (1.0 - 1e-12) if peak > 0 else 1.0
 
 
 def residual_reductions(
@@ -269,7 +264,7 @@ def code_gap(
         return Gap(primal, bound - kz)
     # t = 1 is infeasible: the largest scale known to be feasible, lz / max |u + v|, which is 1 up
     # to the codes' error near the optimum (one more pass; a finer search would cost one each).
-    t = graph_scales(peak, lz)[-1]
+    t = graph_scale(peak, lz)
     lo, hi = empty_interval(N, X.device)
     for i, s in enumerate(blocks):
         if keep:
