@@ -74,8 +74,11 @@ def build_graph(
 def _fit_child(
     data: str, lap: str | None, params: dict[str, Any], threads: int, src: str | None = None
 ):
-    if src is not None:  # another revision's library (a spawned child imports it first)
+    if src is not None:  # another revision's library, imported afresh in this spawned child
         sys.path.insert(0, src)
+        # the venv's .pth imports genrelearn.jitcache at start-up: forget this checkout's modules
+        for name in [k for k in sys.modules if k == "genrelearn" or k.startswith("genrelearn.")]:
+            del sys.modules[name]
     import scipy.sparse as sp
     import torch
 
@@ -207,6 +210,10 @@ def _peer_child(data: str, lap: str, D: np.ndarray, n: int, lz, ld, lg, rtol, ma
     return out
 
 
+def _optional_float(text: str) -> float | None:
+    return None if text.lower() == "none" else float(text)
+
+
 def _gb(nbytes: float) -> str:
     return f"{nbytes / 2**30:.2f} GB"
 
@@ -224,8 +231,15 @@ def main() -> None:
     ap.add_argument("--graph-inner", type=int, default=500, help="Z-step cap of (bg)")
     ap.add_argument("--baseline", default="2c29968", help="revision of the (ab) baseline solver")
     ap.add_argument("--ab-clips", type=int, default=10, help="clips per genre of (ab) at m=512")
-    ap.add_argument("--gap-tol", type=float, default=1e-2, help="certified rule of (ab)")
-    ap.add_argument("--min-inner", type=int, default=5, help="min inner iterations of (ab)")
+    ap.add_argument(
+        "--gap-tol", type=_optional_float, default=1e-2,
+        help="certified rule of (ab) and (b) ('none': rtol alone, the final gap still reported)",
+    )  # fmt: skip
+    ap.add_argument("--min-inner", type=int, default=5, help="min inner iterations of (ab) and (b)")
+    ap.add_argument("--ab-cases", default="m512,a", help="subset of m512,a: the (ab) problems")
+    ap.add_argument(
+        "--ab-rules", default="rtol,gap", help="subset of rtol,gap: this checkout's (ab) rows"
+    )
     ap.add_argument("--prepare-only", action="store_true")
     args = ap.parse_args()
 
@@ -278,11 +292,15 @@ def main() -> None:
             rows.append((f"({name}) 149,000 x 96, m=128, lg={lg:g}", r))
         elif name == "b":
             n_outer = args.full_outer
-            log(f"(b) fit 1,288,000 x 96, m=512, no graph, n_outer={n_outer}")
-            params = {**thesis, "n_atoms": 512, "lg": 0.0, "n_outer": n_outer}
+            rule = f"gap_tol {args.gap_tol}, min_inner {args.min_inner}"
+            log(f"(b) fit 1,288,000 x 96, m=512, no graph, n_outer={n_outer}, {rule}")
+            params = {
+                **thesis, "n_atoms": 512, "lg": 0.0, "n_outer": n_outer,
+                "gap_tol": args.gap_tol, "min_inner": args.min_inner,
+            }  # fmt: skip
             r = run_in_child(_fit_child, str(full), None, params, args.threads)
             print(r["history"].to_string(), file=sys.stderr)
-            rows.append((f"(b) 1,288,000 x 96, m=512, lg=0, n_outer<={n_outer}", r))
+            rows.append((f"(b) 1,288,000 x 96, m=512, lg=0, n_outer<={n_outer}, {rule}", r))
         elif name == "bg":
             n_outer = args.graph_outer
             log(f"(bg) fit 1,288,000 x 96, m=512, lg=100, n_outer={n_outer}")
@@ -301,17 +319,22 @@ def main() -> None:
             certified = {"gap_tol": args.gap_tol, "min_inner": args.min_inner}
             n_ab = 10 * args.ab_clips * 1288
             cases = [
-                (f"{n_ab:,} x 96, m=512, lg=0, <=15 outer", str(ab_full), None,
+                ("m512", f"{n_ab:,} x 96, m=512, lg=0, <=15 outer", str(ab_full), None,
                  {**thesis, "n_atoms": 512, "lg": 0.0, "n_outer": 15}),
-                ("149,000 x 96, m=128, lg=100 (a)", str(small), str(lap), {**thesis, "lg": 100.0}),
+                ("a", "149,000 x 96, m=128, lg=100 (a)", str(small), str(lap),
+                 {**thesis, "lg": 100.0}),
             ]  # fmt: skip
-            for case, data, graph, params in cases:
-                for solver, src, extra in (
-                    (f"{args.baseline} (rtol)", base_src, {}),
-                    ("this checkout (rtol)", None, {}),
-                    (f"this checkout (gap_tol {args.gap_tol:g}, min_inner {args.min_inner})",
-                     None, certified),
-                ):  # fmt: skip
+            solvers = [
+                ("base", f"{args.baseline} (rtol)", base_src, {}),
+                ("rtol", "this checkout (rtol)", None, {}),
+                ("gap", f"this checkout (gap_tol {args.gap_tol}, min_inner {args.min_inner})",
+                 None, certified),
+            ]  # fmt: skip
+            rules = {"base", *args.ab_rules.split(",")}
+            for key, case, data, graph, params in cases:
+                if key not in args.ab_cases.split(","):
+                    continue
+                for _, solver, src, extra in (s for s in solvers if s[0] in rules):
                     log(f"(ab) {case}: {solver}")
                     fit = {**params, **extra}
                     r = run_in_child(_fit_child, data, graph, fit, args.threads, src)

@@ -48,6 +48,7 @@ from genrelearn.sae.objective import (
     sym_norm,
     to_torch_csr,
 )
+from genrelearn.sae.residual import fista_lasso_residual
 
 Tensor = torch.Tensor
 
@@ -236,6 +237,7 @@ def sparse_code(
         return StepResult(out, r.objective, r.initial_objective, r.n_iter, r.n_iter, lip,
                           r.converged, gap)  # fmt: skip
     rows = N if lg else rows
+    residual = factored and not lg and not le
     f = f0 = 0.0
     n_max, n_sum, converged = 0, 0, True
     gaps: list[Gap] = []
@@ -243,7 +245,8 @@ def sparse_code(
         if s.stop <= s.start:
             continue
         Xb, xb = X[s], out[s]
-        q = code_quadratic(Xb, D, ld, E, le, L, lg, parts, factored)
+        # the plain lasso in the factored form carries residuals, not gradients (fewer buffers)
+        q = None if residual else code_quadratic(Xb, D, ld, E, le, L, lg, parts, factored)
         last: list[Gap] = []
 
         def block_gap(v: Tensor, gv: Tensor, Xb: Tensor = Xb, last: list[Gap] = last) -> float:
@@ -251,10 +254,15 @@ def sparse_code(
             last[:] = [code_gap(Xb, v, D, L=L, **weights)]
             return last[0].relative
 
-        res = fista_lasso(
-            q, lz, xb, 1.0 / lip, rtol, max_iter, restart, min_iter=min_iter,
-            gap=block_gap if lz else None, gap_tol=gap_tol, gap_every=gap_every,
-        )  # fmt: skip
+        rule = dict(gap=block_gap if lz else None, gap_tol=gap_tol, gap_every=gap_every)
+        if q is None:
+            res = fista_lasso_residual(
+                Xb, D, ld, lz, xb, 1.0 / lip, rtol, max_iter, restart, min_iter=min_iter, **rule
+            )
+        else:
+            res = fista_lasso(
+                q, lz, xb, 1.0 / lip, rtol, max_iter, restart, min_iter=min_iter, **rule
+            )
         if res.x is not xb:
             xb.copy_(res.x)
         f += res.objective
