@@ -196,3 +196,46 @@ def test_row_interval_is_exactly_the_feasible_scales(graph):
         feasible = ((s * u + w).abs() <= 1.0).all(dim=1)
         inside = (lo <= s) & (s <= hi)
         assert torch.equal(feasible, inside), s
+
+
+def test_float32_row_interval_lies_inside_the_exact_one():
+    """In float32 the interval is computed against a shrunk lz: never wider than the exact one."""
+    from genrelearn.sae.duality import empty_interval, update_row_interval
+
+    rng = np.random.default_rng(9)
+    u = torch.from_numpy(rng.normal(size=(400, 16))).float()
+    u[::5, 3] = 0.0
+    v = torch.from_numpy(rng.normal(size=(400, 16)) * 0.3).float()
+    u[::10, 5], v[::10, 5] = 0.0, 1.5  # |t v| > lz where u = 0: no feasible s in those rows
+    lo32, hi32 = empty_interval(400, "cpu")
+    update_row_interval(u, v, 0.9, 1.0, lo32, hi32)
+    lo64, hi64 = empty_interval(400, "cpu")
+    update_row_interval(u.double(), v.double(), 0.9, 1.0, lo64, hi64)
+    nonempty = lo64 <= hi64
+    assert nonempty.any() and (~nonempty).any()
+    assert (lo32[nonempty] >= lo64[nonempty]).all() and (hi32[nonempty] <= hi64[nonempty]).all()
+    # every s of the float32 interval satisfies the exact (float64) constraints
+    w = 0.9 * v.double()
+    for s in np.linspace(-3, 3, 301):
+        inside = (lo32 <= s) & (s <= hi32)
+        assert ((s * u.double() + w).abs()[inside] <= 1.0).all(), s
+
+
+@pytest.mark.parametrize("lg", [0.0, 5.0])
+def test_float32_gap_is_a_lower_bound_on_the_float64_optimum(lg):
+    """The float32 gap, from early iterates (where t = 1 is infeasible) to late ones, certifies."""
+    X, D, _, L = _problem(5)
+    kw = dict(L=L if lg else None, lg=lg)
+    ref = sparse_code(X, D, LZ, LD, rtol=0.0, max_iter=20_000, gap_tol=1e-10, gap_every=250, **kw).x
+    f_ref = _energy(X, ref, D, None, 0.0, L, lg)
+    L32 = to_torch_csr(L, "cpu", torch.float32) if lg else None
+    for n_iter in (1, 5, 40, 400):
+        Z = sparse_code(X.float(), D.float(), LZ, LD, rtol=0.0, max_iter=n_iter, **kw).x
+        g = code_gap(X.float(), Z, D.float(), ld=LD, lz=LZ, L=L32, lg=lg)
+        assert math.isfinite(g.dual)
+        # float32 products: the bound can exceed the optimum only by their rounding
+        assert g.dual <= f_ref * (1 + 1e-5)
+        assert g.primal == pytest.approx(_energy(X, Z.double(), D, None, 0.0, L, lg), rel=1e-5)
+        # and it loses nothing visible against the same bound computed in float64
+        g64 = _gap(X, Z.double(), D, None, 0.0, L, lg)
+        assert g.dual >= g64.dual - 1e-5 * abs(g64.primal)

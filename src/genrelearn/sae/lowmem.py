@@ -487,7 +487,7 @@ def _chunked_gap(
     bound = row_bound(a, b, lo, hi)
     if math.isfinite(bound) or not lg:
         return Gap(primal, bound - kz)
-    for t in (graph_scale(peak, lz),):  # the always-feasible scale: one pass
+    for t in (graph_scale(peak, lz, X.dtype),):  # the always-feasible scale: one pass
         lo, hi = empty_interval(N, X.device)
         for i, zc in enumerate(zs):
             for j, s in enumerate(blocks):
